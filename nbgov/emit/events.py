@@ -1,0 +1,418 @@
+"""OpenLineage events and facets, built with the official client's classes.
+
+Events are ``openlineage.client.event_v2`` objects and facets ``facet_v2`` objects;
+:func:`to_dict` serialises them with the client's ``Serde``. Nothing here writes
+OpenLineage JSON by hand. Every facet and event carries nbgov's own producer URI
+(:data:`PRODUCER`), passed per object: the client's global ``set_producer`` is never
+called, so other libraries in the same process keep theirs.
+
+Dataset names come from :func:`dataset_name_for`, which uses the client's
+``openlineage.client.naming`` classes where the client has one for the platform, and
+the OpenLineage naming specification (https://openlineage.io/docs/spec/naming)
+otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import traceback
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Union
+
+import attr
+from openlineage.client import event_v2
+from openlineage.client.facet_v2 import (
+    documentation_job,
+    error_message_run,
+    job_type_job,
+    ownership_job,
+    parent_run,
+    schema_dataset,
+    source_code_job,
+    sql_job,
+)
+from openlineage.client.naming import dataset as naming
+from openlineage.client.serde import Serde
+from openlineage.client.uuid import generate_new_uuid
+
+from nbgov import __version__
+
+__all__ = [
+    "PRODUCER",
+    "Event",
+    "dataset",
+    "dataset_name_for",
+    "from_dict",
+    "run_event",
+    "to_dict",
+]
+
+#: nbgov's producer URI, stable for a release
+PRODUCER = f"https://github.com/nbgov/nbgov/tree/{__version__}"
+
+Event = Union[event_v2.RunEvent, event_v2.JobEvent, event_v2.DatasetEvent]
+Field = Union[Sequence[str], schema_dataset.SchemaDatasetFacetFields]
+
+
+# ----------------------------------------------------------------------- builders
+def _field(spec: Field) -> schema_dataset.SchemaDatasetFacetFields:
+    if isinstance(spec, schema_dataset.SchemaDatasetFacetFields):
+        return spec
+    if isinstance(spec, str) or not 1 <= len(spec) <= 3:
+        raise ValueError(f"a field is (name, type[, description]), got {spec!r}")
+    name, ftype, description = (*spec, None, None)[:3]
+    return schema_dataset.SchemaDatasetFacetFields(name=name, type=ftype, description=description)
+
+
+def dataset(
+    namespace: str,
+    name: str,
+    *,
+    fields: Iterable[Field] | None = None,
+    facets: Mapping[str, Any] | None = None,
+    io_facets: Mapping[str, Any] | None = None,
+    kind: str = "input",
+) -> event_v2.InputDataset | event_v2.OutputDataset:
+    """An input or output dataset of a run.
+
+    Args:
+        namespace: the dataset's namespace (see :func:`dataset_name_for`).
+        name: the dataset's name within the namespace.
+        fields: its columns as ``(name, type)`` or ``(name, type, description)``;
+            given, they become a ``schema`` facet.
+        facets: dataset facets (``facet_v2`` objects) by key.
+        io_facets: ``inputFacets`` (for an input) or ``outputFacets`` (for an output).
+        kind: ``"input"`` or ``"output"``.
+
+    Returns:
+        An ``InputDataset`` or ``OutputDataset``.
+
+    Raises:
+        ValueError: ``kind`` is neither input nor output, or a field is malformed.
+    """
+    all_facets = dict(facets or {})
+    if fields is not None:
+        all_facets["schema"] = schema_dataset.SchemaDatasetFacet(
+            fields=[_field(f) for f in fields], producer=PRODUCER
+        )
+    if kind == "input":
+        return event_v2.InputDataset(namespace, name, facets=all_facets, inputFacets=dict(io_facets or {}))
+    if kind == "output":
+        return event_v2.OutputDataset(namespace, name, facets=all_facets, outputFacets=dict(io_facets or {}))
+    raise ValueError(f"kind must be 'input' or 'output', got {kind!r}")
+
+
+def _event_time(value: str | dt.datetime | None) -> str:
+    if value is None:
+        value = dt.datetime.now(dt.timezone.utc)
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.astimezone()  # a naive time is local time
+        return value.astimezone(dt.timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return value
+
+
+def _job_type(value: Any) -> job_type_job.JobTypeJobFacet:
+    if isinstance(value, job_type_job.JobTypeJobFacet):
+        return value
+    if isinstance(value, Mapping):
+        return job_type_job.JobTypeJobFacet(
+            processingType=value["processingType"], integration=value["integration"],
+            jobType=value.get("jobType"), producer=PRODUCER,
+        )
+    processing, integration, job_type = (*value, None)[:3]
+    return job_type_job.JobTypeJobFacet(
+        processingType=processing, integration=integration, jobType=job_type, producer=PRODUCER
+    )
+
+
+def _error(error: BaseException | str) -> error_message_run.ErrorMessageRunFacet:
+    if isinstance(error, BaseException):
+        message = f"{type(error).__name__}: {error}"
+        stack = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    else:
+        message, stack = str(error), None
+    return error_message_run.ErrorMessageRunFacet(
+        message=message, programmingLanguage="PYTHON", stackTrace=stack, producer=PRODUCER
+    )
+
+
+def _parent(parent: Any, root: Any) -> parent_run.ParentRunFacet:
+    if isinstance(parent, parent_run.ParentRunFacet):
+        return parent
+    namespace, name, run_id = parent
+    root_ref = None
+    if root is not None:
+        r_ns, r_name, r_run = root
+        root_ref = parent_run.Root(
+            run=parent_run.RootRun(runId=str(r_run)), job=parent_run.RootJob(namespace=r_ns, name=r_name)
+        )
+    return parent_run.ParentRunFacet(
+        run=parent_run.Run(runId=str(run_id)),
+        job=parent_run.Job(namespace=namespace, name=name),
+        root=root_ref,
+        producer=PRODUCER,
+    )
+
+
+def run_event(
+    event_type: str | event_v2.RunState,
+    *,
+    job_namespace: str,
+    job_name: str,
+    run_id: str | None = None,
+    event_time: str | dt.datetime | None = None,
+    inputs: Iterable[event_v2.InputDataset] = (),
+    outputs: Iterable[event_v2.OutputDataset] = (),
+    job_facets: Mapping[str, Any] | None = None,
+    run_facets: Mapping[str, Any] | None = None,
+    parent: tuple[str, str, str] | parent_run.ParentRunFacet | None = None,
+    root: tuple[str, str, str] | None = None,
+    job_type: tuple[str, ...] | Mapping[str, str] | job_type_job.JobTypeJobFacet | None = None,
+    source_code: str | tuple[str, str] | None = None,
+    sql: str | tuple[str, str | None] | None = None,
+    owners: Iterable[str | tuple[str, str | None]] | None = None,
+    description: str | None = None,
+    error: BaseException | str | None = None,
+) -> event_v2.RunEvent:
+    """A RunEvent built from the client's classes, facets carrying nbgov's producer.
+
+    Facets given by the keyword options below replace same-named entries of
+    ``job_facets`` / ``run_facets``.
+
+    Args:
+        event_type: ``START``, ``RUNNING``, ``COMPLETE``, ``FAIL``, ``ABORT`` or ``OTHER``.
+        job_namespace: the job's namespace.
+        job_name: the job's name.
+        run_id: the run's UUID; a new UUIDv7 when absent.
+        event_time: an ISO-8601 string or a datetime; now (UTC, ``Z``) when absent.
+        inputs: datasets read, from :func:`dataset`.
+        outputs: datasets written, from :func:`dataset`.
+        job_facets: extra job facets by key.
+        run_facets: extra run facets by key.
+        parent: the parent run as ``(namespace, name, run_id)`` → ``parent`` facet.
+        root: the root run as ``(namespace, name, run_id)``, added to the parent facet.
+        job_type: ``(processingType, integration[, jobType])`` → ``jobType`` facet.
+        source_code: the code (Python), or ``(language, code)`` → ``sourceCode`` facet.
+        sql: the query, or ``(query, dialect)`` → ``sql`` facet.
+        owners: owner names, or ``(name, type)`` pairs → ``ownership`` facet.
+        description: → ``documentation`` facet.
+        error: an exception or a message → ``errorMessage`` facet (language PYTHON,
+            with the stack trace of an exception).
+
+    Returns:
+        The event.
+
+    Raises:
+        ValueError: an argument is malformed (unknown event type, run id not a UUID).
+    """
+    etype = event_type if isinstance(event_type, event_v2.RunState) else event_v2.RunState(str(event_type).upper())
+    jfacets: dict[str, Any] = dict(job_facets or {})
+    rfacets: dict[str, Any] = dict(run_facets or {})
+    if parent is not None:
+        rfacets["parent"] = _parent(parent, root)
+    if error is not None:
+        rfacets["errorMessage"] = _error(error)
+    if job_type is not None:
+        jfacets["jobType"] = _job_type(job_type)
+    if source_code is not None:
+        language, code = ("python", source_code) if isinstance(source_code, str) else source_code
+        jfacets["sourceCode"] = source_code_job.SourceCodeJobFacet(
+            language=language, sourceCode=code, producer=PRODUCER
+        )
+    if sql is not None:
+        query, dialect = (sql, None) if isinstance(sql, str) else sql
+        jfacets["sql"] = sql_job.SQLJobFacet(query=query, dialect=dialect, producer=PRODUCER)
+    if owners is not None:
+        jfacets["ownership"] = ownership_job.OwnershipJobFacet(
+            owners=[
+                ownership_job.Owner(name=o) if isinstance(o, str) else ownership_job.Owner(name=o[0], type=o[1])
+                for o in owners
+            ],
+            producer=PRODUCER,
+        )
+    if description is not None:
+        jfacets["documentation"] = documentation_job.DocumentationJobFacet(
+            description=description, producer=PRODUCER
+        )
+    return event_v2.RunEvent(
+        eventType=etype,
+        eventTime=_event_time(event_time),
+        run=event_v2.Run(runId=str(run_id or generate_new_uuid()), facets=rfacets),
+        job=event_v2.Job(namespace=job_namespace, name=job_name, facets=jfacets),
+        inputs=list(inputs),
+        outputs=list(outputs),
+        producer=PRODUCER,
+    )
+
+
+def to_dict(event: Event) -> dict[str, Any]:
+    """The event as JSON-ready data, serialised by the client's ``Serde``."""
+    return Serde.to_dict(event)
+
+
+# ------------------------------------------------------------------ from stored JSON
+def _datasets(items: Any, cls: type, io_key: str) -> list[Any]:
+    out = []
+    for item in items or []:
+        kwargs = {"facets": dict(item.get("facets") or {})}
+        if cls is not event_v2.StaticDataset:
+            kwargs[io_key] = dict(item.get(io_key) or {})
+        out.append(cls(item["namespace"], item["name"], **kwargs))
+    return out
+
+
+def from_dict(payload: Mapping[str, Any]) -> Event:
+    """Rebuild a client event object from stored JSON, for the client's transports.
+
+    Some transports look at the event's type or attributes (Kafka's message key,
+    GCP Lineage and DataZone accept only ``RunEvent`` objects, the async HTTP
+    transport orders a run's events). Facets stay plain mappings and the event keeps
+    its own ``schemaURL``; the result is checked to serialise to the same JSON as the
+    payload (apart from empty ``facets`` objects and lists the classes add).
+
+    Raises:
+        KeyError, TypeError, ValueError: the payload is not a well-formed event, or
+            it holds fields the classes cannot carry (then send the mapping itself).
+    """
+    common = {"eventTime": payload["eventTime"], "producer": payload["producer"]}
+    inputs = _datasets(payload.get("inputs"), event_v2.InputDataset, "inputFacets")
+    outputs = _datasets(payload.get("outputs"), event_v2.OutputDataset, "outputFacets")
+    event: Event
+    if "run" in payload:
+        run, job = payload["run"], payload["job"]
+        event = event_v2.RunEvent(
+            **common,
+            eventType=event_v2.RunState(payload["eventType"]) if payload.get("eventType") else None,
+            run=event_v2.Run(runId=run["runId"], facets=dict(run.get("facets") or {})),
+            job=event_v2.Job(namespace=job["namespace"], name=job["name"], facets=dict(job.get("facets") or {})),
+            inputs=inputs,
+            outputs=outputs,
+        )
+    elif "dataset" in payload and "job" not in payload:
+        ds = payload["dataset"]
+        event = event_v2.DatasetEvent(**common, dataset=_datasets([ds], event_v2.StaticDataset, "")[0])
+    else:
+        job = payload["job"]
+        event = event_v2.JobEvent(
+            **common,
+            job=event_v2.Job(namespace=job["namespace"], name=job["name"], facets=dict(job.get("facets") or {})),
+            inputs=inputs,
+            outputs=outputs,
+        )
+    if payload.get("schemaURL"):
+        event.schemaURL = payload["schemaURL"]
+    if _without_empty(Serde.to_dict(event)) != _without_empty(Serde.to_dict(dict(payload))):
+        raise ValueError("the event has fields the client's classes do not model")
+    return event
+
+
+def _without_empty(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_empty(v) for k, v in value.items() if v != {} and v != []}
+    if isinstance(value, list):
+        return [_without_empty(v) for v in value]
+    return value
+
+
+# ------------------------------------------------------------------------- naming
+#: platform → the client's naming class (aliases included)
+_CLIENT_NAMING: dict[str, type] = {
+    "athena": naming.Athena,
+    "awsathena": naming.Athena,
+    "glue": naming.AWSGlue,
+    "awsglue": naming.AWSGlue,
+    "azurecosmos": naming.AzureCosmosDB,
+    "cosmosdb": naming.AzureCosmosDB,
+    "azurekusto": naming.AzureDataExplorer,
+    "azuredataexplorer": naming.AzureDataExplorer,
+    "azuresynapse": naming.AzureSynapse,
+    "synapse": naming.AzureSynapse,
+    "bigquery": naming.BigQuery,
+    "cassandra": naming.Cassandra,
+    "mysql": naming.MySQL,
+    "crate": naming.CrateDB,
+    "cratedb": naming.CrateDB,
+    "db2": naming.DB2,
+    "oceanbase": naming.OceanBase,
+    "oracle": naming.Oracle,
+    "postgres": naming.Postgres,
+    "postgresql": naming.Postgres,
+    "teradata": naming.Teradata,
+    "redshift": naming.Redshift,
+    "snowflake": naming.Snowflake,
+    "trino": naming.Trino,
+    "abfss": naming.ABFSS,
+    "dbfs": naming.DBFS,
+    "gcs": naming.GCS,
+    "gs": naming.GCS,
+    "hdfs": naming.HDFS,
+    "hive": naming.Hive,
+    "kafka": naming.Kafka,
+    "file": naming.LocalFileSystem,
+    "local": naming.LocalFileSystem,
+    "remotefile": naming.RemoteFileSystem,
+    "s3": naming.S3,
+    "wasbs": naming.WASBS,
+    "pubsub": naming.PubSubNaming,
+}
+
+
+def _spec_naming(kind: str, parts: Mapping[str, Any]) -> tuple[str, str]:
+    """The naming spec for platforms the client has no class for."""
+    host, port = parts.get("host"), parts.get("port")
+    table = parts.get("table")
+    if kind == "sqlserver":  # sqlserver://{host}:{port}, {database}.{schema}.{table}
+        return f"sqlserver://{host}:{port or 1433}", ".".join(
+            str(parts[k]) for k in ("database", "schema", "table") if parts.get(k)
+        )
+    if kind == "spanner":  # spanner://{projectId}:{instanceId}, {database}.{schema}.{table}
+        return f"spanner://{parts['project_id']}:{parts['instance_id']}", ".".join(
+            str(parts[k]) for k in ("database", "schema", "table") if parts.get(k)
+        )
+    if kind in ("sqlite", "duckdb") and str(parts.get("path") or "").strip() and table:
+        # embedded databases: the database file is the "server"
+        return f"{kind}://{os.path.abspath(os.path.expanduser(str(parts['path'])))}", ".".join(
+            str(parts[k]) for k in ("schema", "table") if parts.get(k)
+        )
+    if host and table:  # {scheme}://{host}:{port}, {database}.{schema}.{table}
+        authority = f"{host}:{port}" if port else str(host)
+        return f"{kind}://{authority}", ".".join(
+            str(parts[k]) for k in ("database", "schema", "table") if parts.get(k)
+        )
+    raise ValueError(
+        f"no naming rule for {kind!r} with {sorted(parts)}: give host (and port) and table,"
+        " or use namespace/name directly"
+    )
+
+
+def dataset_name_for(kind: str, **parts: Any) -> tuple[str, str]:
+    """The OpenLineage ``(namespace, name)`` of a dataset on a platform.
+
+    Uses ``openlineage.client.naming`` where the client has a class for the platform
+    (``postgres``, ``mysql``, ``bigquery``, ``snowflake``, ``file``, ``s3``, ``gcs``,
+    ``kafka`` …; the keyword parts are that class's fields, e.g. ``host``, ``port``,
+    ``database``, ``schema``, ``table``), and the OpenLineage naming spec otherwise
+    (``sqlserver``, ``spanner``, ``sqlite``/``duckdb`` by file path, any
+    ``scheme`` with ``host``/``port``/``table``).
+
+    A local file (``kind="file"``, ``path=...``) is named by its absolute path in
+    namespace ``file``.
+
+    Raises:
+        ValueError: the parts do not fit the platform's naming rule.
+    """
+    key = kind.lower().replace("_", "").replace("-", "")
+    cls = _CLIENT_NAMING.get(key)
+    if cls is None:
+        return _spec_naming(kind.lower(), parts)
+    values = {k: (str(v) if isinstance(v, (int, os.PathLike)) else v) for k, v in parts.items()}
+    if cls is naming.LocalFileSystem and str(values.get("path") or "").strip():
+        values["path"] = os.path.abspath(os.path.expanduser(str(values["path"])))
+    try:
+        spec = cls(**values)
+    except TypeError as exc:
+        wanted = [a.name for a in attr.fields(cls)]
+        raise ValueError(f"{kind} dataset naming needs {wanted}, got {sorted(parts)}") from exc
+    return spec.get_namespace(), spec.get_name()
