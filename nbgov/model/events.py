@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import hashlib
 import json
 import re
@@ -94,13 +95,22 @@ class DatasetIO:
     facets: Mapping[str, Any]
     io_facets: Mapping[str, Any]
 
-    @property
+    @functools.cached_property
     def fields(self) -> list[dict[str, Any]] | None:
         """Top-level fields of the schema facet, or None when the event has none."""
         schema = self.facets.get("schema")
-        if not isinstance(schema, Mapping) or not isinstance(schema.get("fields"), list):
+        if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
             return None
-        return [f for f in schema["fields"] if isinstance(f, Mapping) and isinstance(f.get("name"), str)]
+        return [f for f in schema["fields"] if isinstance(f, dict) and isinstance(f.get("name"), str)]
+
+    @functools.cached_property
+    def marquez_fields(self) -> list[dict[str, Any]] | None:
+        """Top-level schema fields as Marquez lists them (``name, type, tags, description``)."""
+        fields = self.fields
+        if fields is None:
+            return None
+        return [{"name": f["name"], "type": f.get("type"), "tags": [], "description": f.get("description")}
+                for f in fields]
 
 
 @dataclass(frozen=True)
@@ -153,7 +163,7 @@ class NormalizedEvent:
 def _mapping(value: Any, path: str) -> Mapping[str, Any]:
     if value is None:
         return {}
-    if not isinstance(value, Mapping):
+    if not isinstance(value, dict):
         raise InvalidEventError("expected an object", path=path)
     return value
 
@@ -188,25 +198,25 @@ def _transformations(entry: Mapping[str, Any]) -> list[tuple[str, str, str, bool
     """(type, subtype, description, masking) for an inputField; legacy 1-0-x fields included."""
     found = []
     for t in entry.get("transformations") or ():
-        if isinstance(t, Mapping) and isinstance(t.get("type"), str):
+        if isinstance(t, dict) and isinstance(t.get("type"), str):
             found.append((t["type"], str(t.get("subtype") or ""), str(t.get("description") or ""), bool(t.get("masking"))))
     return found
 
 
 def _column_edges(output: DatasetIO) -> list[ColumnEdge]:
     facet = output.facets.get("columnLineage")
-    if not isinstance(facet, Mapping) or facet.get("_deleted"):
+    if not isinstance(facet, dict) or facet.get("_deleted"):
         return []
     edges: list[ColumnEdge] = []
     fields = facet.get("fields")
-    if isinstance(fields, Mapping):
+    if isinstance(fields, dict):
         for out_field, spec in fields.items():
-            if not isinstance(spec, Mapping):
+            if not isinstance(spec, dict):
                 continue
             legacy_type = str(spec.get("transformationType") or "")
             legacy_desc = str(spec.get("transformationDescription") or "")
             for src in spec.get("inputFields") or ():
-                if not isinstance(src, Mapping) or not all(
+                if not isinstance(src, dict) or not all(
                     isinstance(src.get(k), str) for k in ("namespace", "name", "field")
                 ):
                     continue
@@ -217,7 +227,7 @@ def _column_edges(output: DatasetIO) -> list[ColumnEdge]:
                                    src["field"], typ, subtype, desc, masking)
                     )
     for src in facet.get("dataset") or ():
-        if not isinstance(src, Mapping) or not all(isinstance(src.get(k), str) for k in ("namespace", "name", "field")):
+        if not isinstance(src, dict) or not all(isinstance(src.get(k), str) for k in ("namespace", "name", "field")):
             continue
         for typ, subtype, desc, masking in _transformations(src) or [("INDIRECT", "", "", False)]:
             edges.append(
@@ -236,7 +246,7 @@ def normalize_event(event: Mapping[str, Any]) -> NormalizedEvent:
     Raises:
         InvalidEventError: a field the graph needs is missing or malformed.
     """
-    if not isinstance(event, Mapping):
+    if not isinstance(event, dict):
         raise InvalidEventError("an event must be a JSON object")
     try:
         event_time = normalize_time(_text(event.get("eventTime"), "eventTime"))
@@ -283,11 +293,11 @@ def normalize_event(event: Mapping[str, Any]) -> NormalizedEvent:
     state = _STATE_OF_EVENT.get(event_type or "")
     parent_run_id = parent_job = None
     parent = run_facets.get("parent")
-    if isinstance(parent, Mapping):
+    if isinstance(parent, dict):
         prun, pjob = parent.get("run"), parent.get("job")
-        if isinstance(prun, Mapping) and isinstance(prun.get("runId"), str):
+        if isinstance(prun, dict) and isinstance(prun.get("runId"), str):
             parent_run_id = prun["runId"]
-        if isinstance(pjob, Mapping) and isinstance(pjob.get("namespace"), str) and isinstance(pjob.get("name"), str):
+        if isinstance(pjob, dict) and isinstance(pjob.get("namespace"), str) and isinstance(pjob.get("name"), str):
             parent_job = (pjob["namespace"], pjob["name"])
     return NormalizedEvent(
         kind, event_type, event_time, producer, job_ns, job_name, job_facets, run_id, run_facets, state,
@@ -298,6 +308,6 @@ def normalize_event(event: Mapping[str, Any]) -> NormalizedEvent:
 def version_id(namespace: str, name: str, run_id: str | None, facets: Mapping[str, Any]) -> str:
     """The version a run wrote: the ``version`` dataset facet when present, else a stable UUID."""
     facet = facets.get("version")
-    if isinstance(facet, Mapping) and isinstance(facet.get("datasetVersion"), str):
+    if isinstance(facet, dict) and isinstance(facet.get("datasetVersion"), str):
         return facet["datasetVersion"]
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"nbgov:{namespace}:{name}:{run_id}"))

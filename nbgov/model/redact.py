@@ -25,6 +25,19 @@ _SECRET_KEY = re.compile(
 )
 
 
+_QUICK = re.compile(
+    r"://[^/\s\"]*:[^@/\s\"]+@|[?&;](?:password|passwd|pwd|token|access_token|api_key|apikey|secret|sig|signature)=",
+    re.IGNORECASE,
+)
+
+
+def may_hold_secret(text: str) -> bool:
+    """Cheap pre-check on serialised text: could :func:`redact_url` change anything in it?"""
+    if "@" not in text and "=" not in text:
+        return False
+    return _QUICK.search(text) is not None
+
+
 def redact_url(text: str) -> str:
     """Mask the password of ``scheme://user:password@host`` and secret query parameters."""
     if "://" not in text and "=" not in text:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import logging
 from abc import ABC, abstractmethod
@@ -18,19 +19,17 @@ from typing import Any
 
 from nbgov.errors import InvalidEventError, NodeNotFoundError, StoreError
 from nbgov.model.events import (
-    DatasetIO,
     NormalizedEvent,
-    RunState,
     canonical_json,
-    event_key,
     normalize_event,
     normalize_time,
     utc_now,
-    version_id,
 )
 from nbgov.model.nodes import NodeId, NodeType
-from nbgov.model.redact import redact_event
+from nbgov.model.redact import may_hold_secret, redact_event
 from nbgov.store.migrations import MIGRATIONS, Dialect
+from nbgov.store.writer import BatchWriter, chunks
+from nbgov.store.writer import loads as _loads
 
 log = logging.getLogger(__name__)
 
@@ -79,40 +78,6 @@ class OutboxItem:
     attempts: int
 
 
-def _loads(text: str | None, default: Any) -> Any:
-    return json.loads(text) if text else default
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-
-
-def _merge_facets(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
-    """Newer facets replace older ones key by key; ``_deleted`` facets are removed."""
-    merged = dict(old)
-    for key, value in new.items():
-        if isinstance(value, Mapping) and value.get("_deleted"):
-            merged.pop(key, None)
-        else:
-            merged[key] = value
-    return merged
-
-
-def _fields_of(io: DatasetIO) -> list[dict[str, Any]] | None:
-    fields = io.fields
-    if fields is None:
-        return None
-    return [
-        {
-            "name": f["name"],
-            "type": f.get("type"),
-            "tags": [],
-            "description": f.get("description"),
-        }
-        for f in fields
-    ]
-
-
 class Store(ABC):
     """Lineage store: raw events, the normalised graph, graph queries and the outbox.
 
@@ -126,6 +91,7 @@ class Store(ABC):
 
     def __init__(self) -> None:
         self._in_tx = False
+        self._node_cache: dict[tuple[str, str, str], list[Any]] = {}
 
     # ------------------------------------------------------------------ plumbing
     @abstractmethod
@@ -184,6 +150,7 @@ class Store(ABC):
             yield
         except BaseException:
             self._in_tx = False
+            self._node_cache.clear()
             self._rollback()
             raise
         self._in_tx = False
@@ -267,21 +234,27 @@ class Store(ABC):
         result = ImportResult()
         for index, raw in batch:
             try:
-                event, _ = redact_event(dict(raw)) if isinstance(raw, Mapping) else (raw, False)
+                if not isinstance(raw, Mapping):
+                    raise InvalidEventError("an event must be a JSON object")
+                payload = canonical_json(raw)
+                event: Mapping[str, Any] = raw
+                if may_hold_secret(payload):
+                    event, changed = redact_event(dict(raw))
+                    if changed:
+                        payload = canonical_json(event)
                 norm = normalize_event(event)
             except InvalidEventError as exc:
                 exc.index = index
                 exc.args = (f"event {index}: {exc.reason}" + (f" at {exc.path}" if exc.path else ""),)
                 result.rejected.append(exc)
                 continue
-            payload = canonical_json(event)
-            prepared.append((index, event, norm, event_key(event), payload))
+            prepared.append((index, dict(event), norm, hashlib.sha256(payload.encode("utf-8")).hexdigest(), payload))
         if not prepared:
             return result
         for attempt in range(6):
             try:
                 with self.atomic():
-                    ids = [self._write_event(norm, key, payload, emit) for _, _, norm, key, payload in prepared]
+                    ids = self._write_batch([(norm, key, payload) for _, _, norm, key, payload in prepared], emit)
                 break
             except Exception as exc:
                 if attempt < 5 and self._is_retryable(exc):
@@ -296,262 +269,50 @@ class Store(ABC):
                 result.event_ids.append(new_id)
         return result
 
-    def _write_event(self, ev: NormalizedEvent, key: str, payload: str, emit: bool) -> int | None:
+    def _write_batch(self, prepared: list[tuple[NormalizedEvent, str, str]], emit: bool) -> list[int | None]:
+        """Store raw events not stored yet and apply them to the graph; ids in input order (None: duplicate)."""
+        keys = [key for _, key, _ in prepared]
+        existing: set[str] = set()
+        for part in chunks(sorted(set(keys))):
+            marks = ",".join("?" * len(part))
+            existing.update(r[0] for r in self._fetchall(
+                f"SELECT event_key FROM nbgov_events WHERE event_key IN ({marks})", part))
+        new: list[tuple[NormalizedEvent, str, str]] = []
+        for item in prepared:
+            if item[1] not in existing:
+                existing.add(item[1])
+                new.append(item)
+        if not new:
+            return [None] * len(prepared)
         now = utc_now()
-        row = self._fetchone(
+        self._executemany(
             "INSERT INTO nbgov_events (event_key, kind, event_type, event_time, run_id, job_namespace, job_name,"
-            " producer, payload, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (event_key) DO NOTHING RETURNING id",
-            (key, ev.kind, ev.event_type, ev.event_time, ev.run_id, ev.job_namespace, ev.job_name, ev.producer,
-             payload, now),
+            " producer, payload, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(key, ev.kind, ev.event_type, ev.event_time, ev.run_id, ev.job_namespace, ev.job_name, ev.producer,
+              payload, now) for ev, key, payload in new],
         )
-        if row is None:
-            return None
-        event_id = int(row[0])
-        for ns in sorted(ev.namespaces):
-            self._execute(
-                "INSERT INTO nbgov_namespaces (name, created_at, updated_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at",
-                (ns, ev.event_time, ev.event_time),
-            )
-        job_id = None
-        if ev.job_namespace and ev.job_name:
-            job_id = self._upsert_job(ev)
-        if ev.run_id and job_id is not None:
-            self._upsert_run(ev, job_id)
-        for direction, items in (("INPUT", ev.inputs), ("OUTPUT", ev.outputs)):
-            for io in items:
-                ds_id = self._upsert_dataset(io, ev, direction)
-                if job_id is not None:
-                    src, dst = (ds_id, job_id) if direction == "INPUT" else (job_id, ds_id)
-                    self._execute(
-                        "INSERT INTO nbgov_edges (src, dst, created_at, updated_at) VALUES (?, ?, ?, ?)"
-                        " ON CONFLICT (src, dst) DO UPDATE SET updated_at = excluded.updated_at",
-                        (src, dst, ev.event_time, ev.event_time),
-                    )
-                if ev.run_id:
-                    self._record_run_io(ev, io, ds_id, direction)
-        if ev.column_edges:
-            self._write_column_edges(ev, job_id)
+        ids: dict[str, int] = {}
+        new_keys = [key for _, key, _ in new]
+        for part in chunks(new_keys):
+            marks = ",".join("?" * len(part))
+            ids.update((k, int(i)) for i, k in self._fetchall(
+                f"SELECT id, event_key FROM nbgov_events WHERE event_key IN ({marks})", part))
+        BatchWriter(self).write([ev for ev, _, _ in new])
         if emit:
-            self._execute(
+            self._executemany(
                 "INSERT INTO nbgov_outbox (event_id, enqueued_at, next_attempt_at) VALUES (?, ?, ?)"
                 " ON CONFLICT (event_id) DO NOTHING",
-                (event_id, now, now),
+                [(ids[k], now, now) for k in new_keys],
             )
-        return event_id
-
-    def _node_id(self, kind: str, namespace: str, name: str, when: str) -> tuple[int, bool]:
-        """The node's id, creating it if needed; the flag says whether it was created."""
-        row = self._fetchone(
-            "INSERT INTO nbgov_nodes (kind, namespace, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT (kind, namespace, name) DO NOTHING RETURNING id",
-            (kind, namespace, name, when, when),
-        )
-        if row is not None:
-            return int(row[0]), True
-        row = self._fetchone(
-            "SELECT id FROM nbgov_nodes WHERE kind = ? AND namespace = ? AND name = ?", (kind, namespace, name)
-        )
-        assert row is not None
-        self._execute(
-            "UPDATE nbgov_nodes SET updated_at = ? WHERE id = ? AND updated_at < ?", (when, row[0], when)
-        )
-        return int(row[0]), False
-
-    def _upsert_job(self, ev: NormalizedEvent) -> int:
-        assert ev.job_namespace and ev.job_name
-        job_id, created = self._node_id(JOB, ev.job_namespace, ev.job_name, ev.event_time)
-        facets = ev.job_facets
-        job_type = facets.get("jobType") if isinstance(facets.get("jobType"), Mapping) else None
-        doc = facets.get("documentation") if isinstance(facets.get("documentation"), Mapping) else None
-        loc = facets.get("sourceCodeLocation") if isinstance(facets.get("sourceCodeLocation"), Mapping) else None
-        parent = ev.parent_job
-        if created:
-            self._execute(
-                "INSERT INTO nbgov_jobs (node_id, type, description, location, facets, facets_time,"
-                " parent_namespace, parent_name, latest_run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (job_id, (job_type or {}).get("processingType") or "BATCH", (doc or {}).get("description"),
-                 (loc or {}).get("url"), _dumps(_merge_facets({}, facets)), ev.event_time,
-                 parent[0] if parent else None, parent[1] if parent else None, ev.run_id),
-            )
-            return job_id
-        row = self._fetchone(
-            "SELECT facets, facets_time, type, description, location, parent_namespace, parent_name"
-            f" FROM nbgov_jobs WHERE node_id = ?{self._for_update}",
-            (job_id,),
-        )
-        assert row is not None
-        old_facets, old_time, typ, desc, location, pns, pname = row
-        if ev.event_time >= old_time:
-            merged = _merge_facets(_loads(old_facets, {}), facets)
-            self._execute(
-                "UPDATE nbgov_jobs SET facets = ?, facets_time = ?, type = ?, description = ?, location = ?,"
-                " parent_namespace = ?, parent_name = ?, latest_run_id = COALESCE(?, latest_run_id)"
-                " WHERE node_id = ?",
-                (_dumps(merged), ev.event_time,
-                 (job_type or {}).get("processingType") or typ,
-                 (doc or {}).get("description") or desc,
-                 (loc or {}).get("url") or location,
-                 parent[0] if parent else pns, parent[1] if parent else pname, ev.run_id, job_id),
-            )
-        else:  # an older event arriving late only fills facets we do not have
-            merged = _merge_facets(facets, _loads(old_facets, {}))
-            self._execute("UPDATE nbgov_jobs SET facets = ? WHERE node_id = ?", (_dumps(merged), job_id))
-        return job_id
-
-    def _upsert_run(self, ev: NormalizedEvent, job_id: int) -> None:
-        assert ev.run_id
-        nominal = ev.run_facets.get("nominalTime") if isinstance(ev.run_facets.get("nominalTime"), Mapping) else {}
-        row = self._fetchone(
-            f"SELECT state, state_time, started_at, ended_at, facets FROM nbgov_runs WHERE run_id = ?{self._for_update}",
-            (ev.run_id,),
-        )
-        started = ev.event_time if ev.event_type == "START" else None
-        ended = ev.event_time if ev.state is not None and ev.state.terminal else None
-        if row is None:
-            self._execute(
-                "INSERT INTO nbgov_runs (run_id, job_id, state, state_time, started_at, ended_at, created_at,"
-                " updated_at, parent_run_id, nominal_start_time, nominal_end_time, facets)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (ev.run_id, job_id, (ev.state or RunState.NEW).value, ev.event_time, started, ended, ev.event_time,
-                 ev.event_time, ev.parent_run_id, nominal.get("nominalStartTime"), nominal.get("nominalEndTime"),
-                 _dumps(_merge_facets({}, ev.run_facets))),
-            )
-            return
-        state, state_time, old_start, old_end, old_facets = row
-        new_state = state
-        if ev.state is not None:
-            current = RunState(state)
-            # A terminal state wins over a running one whatever the arrival order;
-            # between two states of the same class, the later event wins.
-            if (ev.state.terminal and not current.terminal) or (
-                ev.state.terminal == current.terminal and ev.event_time >= state_time
-            ) or current is RunState.NEW:
-                new_state, state_time = ev.state.value, ev.event_time
-        self._execute(
-            "UPDATE nbgov_runs SET state = ?, state_time = ?, started_at = ?, ended_at = ?, updated_at = ?,"
-            " parent_run_id = COALESCE(parent_run_id, ?), nominal_start_time = COALESCE(?, nominal_start_time),"
-            " nominal_end_time = COALESCE(?, nominal_end_time), facets = ? WHERE run_id = ?",
-            (new_state, state_time, min(filter(None, (old_start, started)), default=None),
-             max(filter(None, (old_end, ended)), default=None), utc_now(), ev.parent_run_id,
-             nominal.get("nominalStartTime"), nominal.get("nominalEndTime"),
-             _dumps(_merge_facets(_loads(old_facets, {}), ev.run_facets)), ev.run_id),
-        )
-
-    def _upsert_dataset(self, io: DatasetIO, ev: NormalizedEvent, direction: str) -> int:
-        ds_id, created = self._node_id(DATASET, io.namespace, io.name, ev.event_time)
-        facets = io.facets
-        fields = _fields_of(io)
-        ds_type = facets.get("datasetType") if isinstance(facets.get("datasetType"), Mapping) else None
-        doc = facets.get("documentation") if isinstance(facets.get("documentation"), Mapping) else None
-        source = facets.get("dataSource") if isinstance(facets.get("dataSource"), Mapping) else None
-        written = direction == "OUTPUT" and ev.state is RunState.COMPLETED
-        version = version_id(io.namespace, io.name, ev.run_id, facets) if direction == "OUTPUT" else None
-        type_name = str((ds_type or {}).get("datasetType") or "DB_TABLE").upper()
-        if created:
-            self._execute(
-                "INSERT INTO nbgov_datasets (node_id, type, description, source_name, fields, facets, facets_time,"
-                " last_modified_at, current_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (ds_id, type_name, (doc or {}).get("description"), (source or {}).get("name") or io.namespace,
-                 _dumps(fields or []), _dumps(_merge_facets({}, facets)), ev.event_time,
-                 ev.event_time if written else None, version if written else None),
-            )
-        else:
-            row = self._fetchone(
-                "SELECT facets, facets_time, fields, type, description, source_name, last_modified_at,"
-                f" current_version FROM nbgov_datasets WHERE node_id = ?{self._for_update}",
-                (ds_id,),
-            )
-            assert row is not None
-            old_facets, old_time, old_fields, typ, desc, src, modified, current = row
-            newer = ev.event_time >= old_time
-            if facets or written:
-                merged = (
-                    _merge_facets(_loads(old_facets, {}), facets) if newer else _merge_facets(facets, _loads(old_facets, {}))
-                )
-                self._execute(
-                    "UPDATE nbgov_datasets SET facets = ?, facets_time = ?, fields = ?, type = ?, description = ?,"
-                    " source_name = ?, last_modified_at = ?, current_version = ? WHERE node_id = ?",
-                    (_dumps(merged), max(old_time, ev.event_time),
-                     _dumps(fields) if (fields is not None and newer) else old_fields,
-                     type_name if (ds_type and newer) else typ,
-                     (doc or {}).get("description") if (doc and newer) else desc,
-                     (source or {}).get("name") if (source and newer) else src,
-                     ev.event_time if written and (modified is None or ev.event_time >= modified) else modified,
-                     version if written and (modified is None or ev.event_time >= modified) else current,
-                     ds_id),
-                )
-        if version is not None:
-            self._upsert_version(ds_id, version, ev, io, fields)
-        return ds_id
-
-    def _upsert_version(
-        self, ds_id: int, version: str, ev: NormalizedEvent, io: DatasetIO, fields: list[dict[str, Any]] | None
-    ) -> None:
-        facets = {**io.facets, **io.io_facets}
-        row = self._fetchone(
-            f"SELECT fields, facets FROM nbgov_dataset_versions WHERE dataset_id = ? AND version = ?{self._for_update}",
-            (ds_id, version),
-        )
-        if row is None:
-            self._execute(
-                "INSERT INTO nbgov_dataset_versions (dataset_id, version, run_id, fields, facets, created_at,"
-                " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (ds_id, version, ev.run_id, _dumps(fields or []), _dumps(_merge_facets({}, facets)), ev.event_time,
-                 ev.event_time),
-            )
-        else:
-            self._execute(
-                "UPDATE nbgov_dataset_versions SET fields = ?, facets = ?, updated_at = ?"
-                " WHERE dataset_id = ? AND version = ?",
-                (_dumps(fields) if fields is not None else row[0], _dumps(_merge_facets(_loads(row[1], {}), facets)),
-                 ev.event_time, ds_id, version),
-            )
-
-    def _record_run_io(self, ev: NormalizedEvent, io: DatasetIO, ds_id: int, direction: str) -> None:
-        version = version_id(io.namespace, io.name, ev.run_id, io.facets) if direction == "OUTPUT" else None
-        if direction == "INPUT":
-            facet = io.facets.get("version")
-            if isinstance(facet, Mapping) and isinstance(facet.get("datasetVersion"), str):
-                version = facet["datasetVersion"]
-        row = self._fetchone(
-            f"SELECT facets FROM nbgov_run_io WHERE run_id = ? AND dataset_id = ? AND direction = ?{self._for_update}",
-            (ev.run_id, ds_id, direction),
-        )
-        if row is None:
-            self._execute(
-                "INSERT INTO nbgov_run_io (run_id, dataset_id, direction, version, facets) VALUES (?, ?, ?, ?, ?)",
-                (ev.run_id, ds_id, direction, version, _dumps(dict(io.io_facets))),
-            )
-        elif io.io_facets:
-            self._execute(
-                "UPDATE nbgov_run_io SET facets = ?, version = COALESCE(?, version)"
-                " WHERE run_id = ? AND dataset_id = ? AND direction = ?",
-                (_dumps(_merge_facets(_loads(row[0], {}), io.io_facets)), version, ev.run_id, ds_id, direction),
-            )
-
-    def _write_column_edges(self, ev: NormalizedEvent, job_id: int | None) -> None:
-        rows = []
-        for e in ev.column_edges:
-            out_id, _ = self._node_id(DATASET, e.out_namespace, e.out_name, ev.event_time)
-            in_id, created = self._node_id(DATASET, e.in_namespace, e.in_name, ev.event_time)
-            if created:
-                self._execute(
-                    "INSERT INTO nbgov_datasets (node_id, type, source_name, fields, facets, facets_time)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (in_id, "DB_TABLE", e.in_namespace, "[]", "{}", ev.event_time),
-                )
-            rows.append((out_id, e.out_field, in_id, e.in_field, e.type, e.subtype, e.description,
-                         int(e.masking), job_id, ev.event_time))
-        self._executemany(
-            "INSERT INTO nbgov_column_edges (out_dataset, out_field, in_dataset, in_field, type, subtype,"
-            " description, masking, job_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (out_dataset, out_field, in_dataset, in_field, type, subtype) DO UPDATE SET"
-            " description = excluded.description, masking = excluded.masking, job_id = excluded.job_id,"
-            " updated_at = excluded.updated_at",
-            rows,
-        )
+        fresh = set(new_keys)
+        out: list[int | None] = []
+        for key in keys:
+            if key in fresh:
+                out.append(ids[key])
+                fresh.discard(key)  # a key repeated within the batch is a duplicate after its first
+            else:
+                out.append(None)
+        return out
 
     # ------------------------------------------------------------------- raw events
     def count_events(self) -> int:
