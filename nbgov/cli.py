@@ -115,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 # -------------------------------------------------------------------------- import
-@cli.command("import")
+@cli.command("import", short_help="Import OpenLineage events (NDJSON or JSON).")
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, readable=True, allow_dash=True))
 @click.option(
@@ -173,7 +173,7 @@ def _time_option(name: str, help_text: str) -> Callable[[F], F]:
     return click.option(name, metavar="TIME", callback=check, help=help_text)
 
 
-@cli.command()
+@cli.command(short_help="Export stored events as NDJSON.")
 @click.option("--namespace", help="Only events of jobs (or datasets, for dataset events) in this namespace.")
 @click.option("--job", help="Only events of jobs with this name.")
 @click.option("--run", "run_id", metavar="RUN_ID", help="Only events of this run.")
@@ -201,7 +201,7 @@ def export(namespace: str | None, job: str | None, run_id: str | None, since: st
 
 
 # ------------------------------------------------------------------------- lineage
-@cli.command()
+@cli.command(short_help="Show the lineage graph around a node.")
 @click.argument("node_id")
 @depth_option
 @click.option("--direction", type=click.Choice(["both", "up", "down"]), default="both", show_default=True,
@@ -234,7 +234,7 @@ def _canonical_id(store: Store, node_id: str) -> str:
     return str(parsed)
 
 
-@cli.command("column-lineage")
+@cli.command("column-lineage", short_help="Show column-level lineage.")
 @click.argument("node_id")
 @depth_option
 @click.option("--downstream", is_flag=True, help="Also follow the columns derived from the node.")
@@ -326,7 +326,7 @@ def runs(job: str, limit: int, fmt: str, store_loc: str | None) -> None:
     ))
 
 
-@cli.command()
+@cli.command(short_help="Find datasets and jobs by name.")
 @click.argument("text")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="At most this many results.")
 @format_option()
@@ -345,7 +345,7 @@ def search(text: str, limit: int, fmt: str, store_loc: str | None) -> None:
 
 
 # --------------------------------------------------------------------------- flush
-@cli.command()
+@cli.command(short_help="Deliver queued events to the backend now.")
 @click.option("--timeout", type=click.FloatRange(min=0), default=60.0, show_default=True,
               help="Stop after this many seconds; undelivered events stay in the outbox.")
 @click.option("--batch", type=click.IntRange(min=1), default=100, show_default=True, help="Events per delivery batch.")
@@ -502,7 +502,7 @@ def _doctor_checks(store_loc: str | None) -> list[dict[str, Any]]:
     return checks
 
 
-@cli.command()
+@cli.command(short_help="Check store, config, transport and outbox.")
 @format_option()
 @store_option()
 def doctor(fmt: str, store_loc: str | None) -> None:
@@ -540,7 +540,7 @@ def _svg(dot_text: str) -> str | None:
     return done.stdout if done.returncode == 0 and "<svg" in done.stdout else None
 
 
-@cli.command()
+@cli.command(short_help="Import a sample pipeline and write a report.")
 @store_option(f"{DEMO_DIR / 'lineage.db'}")
 @click.option("--report", type=click.Path(dir_okay=False, writable=True), default=str(DEMO_DIR / "report.html"),
               show_default=True, help="Where to write the HTML report.")

@@ -6,6 +6,7 @@ import copy
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -284,14 +285,27 @@ def test_flush_delivers_queued_events_to_a_real_http_backend(tmp_path: Path, htt
     assert nothing.exit_code == 1  # no backend configured: the events stay queued
     assert json.loads(nothing.stdout)["pending"] == 10
 
+    with socket.socket() as probe:  # a loopback port nobody listens on: the backend is down
+        probe.bind(("127.0.0.1", 0))
+        down = probe.getsockname()[1]
+    down_env = {"OPENLINEAGE__TRANSPORT__TYPE": "http", "OPENLINEAGE__TRANSPORT__URL": f"http://127.0.0.1:{down}",
+                "OPENLINEAGE__TRANSPORT__RETRY": '{"total": 0}'}  # the client's own retries would take ~10 s
+    failing = CliRunner(env=down_env).invoke(cli, ["flush", "--store", store])
+    assert failing.exit_code == 1
+    assert "delivered 0, failed 1, pending 10" in failing.stdout and "Connection refused" in failing.stderr
+
     monkeypatch.setenv("OPENLINEAGE_URL", httpserver.url_for("/").rstrip("/"))
     result = CliRunner().invoke(cli, ["flush", "--store", store, "--format", "json"])
     assert result.exit_code == 0, result.output
     outcome = json.loads(result.stdout)
     assert set(outcome) == documented_keys("flush")
     assert (outcome["delivered"], outcome["pending"]) == (10, 0)
-    received = [json.loads(req.get_data()) for req, _ in httpserver.log]
-    assert sorted(e["eventTime"] for e in received) == sorted(e["eventTime"] for e in SAMPLE)
+    accepted = [json.loads(req.get_data()) for req, resp in httpserver.log if resp.status_code == 201]
+
+    def key(e: dict) -> tuple:
+        return e["run"]["runId"], e["eventType"], e["eventTime"]
+
+    assert sorted(map(key, accepted)) == sorted(map(key, SAMPLE))  # each event once
     assert "delivered 0, failed 0, pending 0" in run("flush", "--store", store).output
 
 
