@@ -133,11 +133,11 @@ def _open(name: str) -> tuple[IO[bytes], bool]:
         raise ImportFileError(f"cannot read {name}: {exc.strerror or exc}") from exc
 
 
-def _text_chunks(stream: IO[bytes], name: str) -> Iterator[str]:
+def _text_chunks(stream: IO[bytes], name: str, size: int) -> Iterator[str]:
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
     while True:
         try:
-            data = stream.read(_CHUNK)
+            data = stream.read(size)
         except OSError as exc:
             raise ImportFileError(f"cannot read {name}: {exc.strerror or exc}") from exc
         try:
@@ -153,7 +153,7 @@ def _text_chunks(stream: IO[bytes], name: str) -> Iterator[str]:
 _Item = tuple[EventSource, Any, "Rejection | None"]
 
 
-def read_events(name: str, stream: IO[bytes] | None = None) -> Iterator[_Item]:
+def read_events(name: str, stream: IO[bytes] | None = None, *, chunk_size: int = _CHUNK) -> Iterator[_Item]:
     """Yield ``(source, event, rejection)`` for every event in one input.
 
     ``rejection`` is set (and ``event`` is None) when the text at ``source`` is not JSON.
@@ -161,6 +161,7 @@ def read_events(name: str, stream: IO[bytes] | None = None) -> Iterator[_Item]:
     Args:
         name: a file path, or ``-`` for standard input.
         stream: read this binary stream instead of opening ``name``.
+        chunk_size: bytes read at a time.
 
     Raises:
         ImportFileError: the file cannot be opened, read or decoded as UTF-8.
@@ -169,7 +170,7 @@ def read_events(name: str, stream: IO[bytes] | None = None) -> Iterator[_Item]:
     if stream is None:
         stream, close = _open(name)
     try:
-        chunks = _text_chunks(stream, name)
+        chunks = _text_chunks(stream, name, chunk_size)
         head = ""
         for chunk in chunks:
             head += chunk

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import io
 import json
 import os
 import re
@@ -17,6 +18,7 @@ from click.testing import CliRunner
 
 from nbgov import render
 from nbgov.cli import DEMO_ROOT, cli, sample_events_path
+from nbgov.importing import read_events
 from nbgov.model.events import canonical_json
 from nbgov.store import open_store
 from tests.spec import assert_spec_valid
@@ -162,6 +164,35 @@ def test_json_array_and_stdin_inputs(tmp_path: Path) -> None:
     single = tmp_path / "one.json"  # one pretty-printed event
     single.write_text(json.dumps(SAMPLE[6], indent=2), encoding="utf-8")
     assert "1 stored" in run("import", str(single), "--store", store).output
+
+
+@pytest.mark.parametrize("chunk_size", [1, 3, 7, 64, 1 << 20])
+def test_reader_streams_in_chunks_with_locations(chunk_size: int) -> None:
+    def read(text: str) -> list[tuple[str, object, str | None]]:
+        stream = io.BytesIO(text.encode("utf-8"))
+        return [(str(src), value, str(rej) if rej else None)
+                for src, value, rej in read_events("f", stream, chunk_size=chunk_size)]
+
+    assert read('[\n {"a": "é"},\n 12345, true,\n {"b": [1, 2]}\n]\n') == [
+        ("f[0]", {"a": "é"}, None), ("f[1]", 12345, None), ("f[2]", True, None), ("f[3]", {"b": [1, 2]}, None)]
+    assert read('{"a":1}\n\nnot json\n{"b":2}') == [
+        ("f:1", {"a": 1}, None), ("f:3", None, "f:3: invalid JSON: Expecting value (column 1)"), ("f:4", {"b": 2}, None)]
+    assert read('{\n  "a": 1\n}\n') == [("f:1", {"a": 1}, None)]
+    assert read('{"a":1\n{"b":2}\n')[1] == ("f:2", {"b": 2}, None)  # broken first line: still NDJSON
+    assert read('[{"a":1} {"b":2}]')[-1] == ("f[1]", None, "f[1]: invalid JSON: expected ',' or ']' but found '{'")
+    assert read('[{"a":1},')[-1][2] == "f[1]: invalid JSON: the array is not closed with ']'"
+    assert read("[]") == [] and read(" \n ") == []
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_round_trip_on_each_backend(store_url: str) -> None:
+    result = CliRunner().invoke(cli, ["import", str(sample_events_path()), "--store", store_url, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["stored"] == 10
+    exported = run("export", "--store", store_url).output.splitlines()
+    assert [json.loads(line) for line in exported] == SAMPLE
+    graph = json.loads(run("lineage", DEMO_ROOT, "--store", store_url, "--format", "json").output)
+    assert len(graph["graph"]) == 8
 
 
 def test_export_filters(db: str) -> None:
