@@ -16,7 +16,7 @@ import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from nbgov.errors import InvalidEventError
 
@@ -48,12 +48,18 @@ _ISO = re.compile(
 )
 
 
+_UTC_FAST = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.(\d{1,6}))?Z$")
+
+
 def normalize_time(value: str) -> str:
     """An ISO-8601 time as UTC ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (sortable as text).
 
     Raises:
         ValueError: not an ISO-8601 date-time.
     """
+    fast = _UTC_FAST.match(value)
+    if fast is not None and _valid_calendar(value):  # already UTC: only the fraction needs padding
+        return f"{value[:19]}.{(fast.group(1) or '').ljust(6, '0')}Z"
     m = _ISO.match(value.strip())
     if not m:
         raise ValueError(f"not an ISO-8601 date-time: {value!r}")
@@ -69,6 +75,15 @@ def normalize_time(value: str) -> str:
         offset = sign * dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
     moment = dt.datetime(year, month, day, hour, minute, second, micro, tzinfo=dt.timezone(offset))
     return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _valid_calendar(value: str) -> bool:
+    try:
+        dt.datetime(int(value[0:4]), int(value[5:7]), int(value[8:10]), int(value[11:13]), int(value[14:16]),
+                    int(value[17:19]))
+    except ValueError:
+        return False
+    return True
 
 
 def utc_now() -> str:
@@ -113,11 +128,12 @@ class DatasetIO:
                 for f in fields]
 
 
-@dataclass(frozen=True)
-class ColumnEdge:
+class ColumnEdge(NamedTuple):
     """One column-lineage edge from an output field to an input field.
 
     ``out_field`` is ``""`` for a dataset-wide (``dataset`` section) dependency.
+    A named tuple rather than a dataclass: events carry many of these and they are
+    built on the ingest hot path.
     """
 
     out_namespace: str

@@ -32,7 +32,7 @@ def loads(text: str | None, default: Any) -> Any:
 def dumps(value: Any) -> str:
     if not value:  # the common empty facets/fields, without a trip through the encoder
         return "{}" if isinstance(value, dict) else "[]" if isinstance(value, list) else json.dumps(value)
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return json.dumps(value, separators=(",", ":"), default=str)
 
 
 def merge_facets(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
