@@ -124,6 +124,8 @@ class Store(ABC):
 
     #: suffix locking rows read inside a write transaction (PostgreSQL: " FOR UPDATE")
     _for_update = ""
+    #: SQL giving a dataset event's ``dataset.namespace`` from its stored payload
+    _dataset_namespace_sql = "json_extract(payload, '$.dataset.namespace')"
 
     def _is_retryable(self, exc: BaseException) -> bool:
         """Whether a failed transaction may succeed if run again (deadlock, busy)."""
@@ -342,8 +344,8 @@ class Store(ABC):
         """
         where, params = [], []
         if namespace is not None:
-            where.append("(job_namespace = ? OR (job_namespace IS NULL AND payload LIKE ?))")
-            params += [namespace, f'%"namespace":{json.dumps(namespace)}%']
+            where.append(f"(job_namespace = ? OR (job_namespace IS NULL AND {self._dataset_namespace_sql} = ?))")
+            params += [namespace, namespace]
         if job is not None:
             where.append("job_name = ?")
             params.append(job)
