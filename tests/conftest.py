@@ -169,8 +169,9 @@ def raw_sql(store_url: str, backend: str):
 
             conn = psycopg.connect(store_url, autocommit=True)
         conns.append(conn)
-        if backend == "postgres":
-            query = query.replace("?", "%s")
+        if backend == "postgres":  # psycopg's placeholders are %s; without params % is literal
+            return [tuple(r) for r in conn.execute(query.replace("?", "%s") if params else query,
+                                                   params or None).fetchall()]
         return [tuple(r) for r in conn.execute(query, params).fetchall()]
 
     yield run

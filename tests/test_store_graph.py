@@ -14,7 +14,7 @@ import json
 import pytest
 import yaml
 
-from nbgov.errors import InvalidNodeIdError, NodeNotFoundError
+from nbgov.errors import InvalidNodeIdError, NodeNotFoundError, StoreError
 from tests.conftest import REFERENCE
 from tests.fixtures.events import column_lineage, dataset, run_event, schema
 
@@ -129,7 +129,7 @@ def test_upstream_excludes_siblings(store):
 
 
 def test_negative_depth_is_an_error(chain):
-    with pytest.raises(Exception):
+    with pytest.raises(StoreError):
         chain.lineage(d("d2"), -1)
 
 
