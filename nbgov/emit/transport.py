@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from typing import Any
 from urllib.parse import urljoin
 
@@ -41,6 +42,8 @@ ENV_PREFIX = "OPENLINEAGE__"
 TRANSPORT_ENV = "OPENLINEAGE__TRANSPORT__*"
 #: transports that cannot confirm delivery when ``emit`` returns
 _FIRE_AND_FORGET = {"async_http", "console", "noop"}
+# OpenLineageClient() edits os.environ while it reads it; build one client at a time.
+_BUILD_LOCK = threading.Lock()
 
 
 def is_disabled() -> bool:
@@ -135,18 +138,20 @@ def configured_transport() -> Transport | None:
     ttype, _, type_source = _resolve()
     if ttype is None:
         return None
-    before = set(os.environ)
-    try:
-        transport = OpenLineageClient().transport
-    except Exception as exc:
-        raise ConfigError(f"cannot build the {ttype!r} OpenLineage transport: {exc}", source=type_source) from exc
-    finally:
-        # OpenLineageClient() copies OPENLINEAGE_URL into OPENLINEAGE__TRANSPORT__TRANSPORTS__DEFAULT_HTTP__*
-        # variables of the process; the transport is built, so take them out again so a later change of
-        # OPENLINEAGE_URL is not shadowed by stale copies.
-        for key in set(os.environ) - before:
-            if key.startswith(ENV_PREFIX):
-                os.environ.pop(key, None)
+    with _BUILD_LOCK:
+        before = set(os.environ)
+        try:
+            transport = OpenLineageClient().transport
+        except Exception as exc:
+            raise ConfigError(f"cannot build the {ttype!r} OpenLineage transport: {exc}",
+                              source=type_source) from exc
+        finally:
+            # OpenLineageClient() copies OPENLINEAGE_URL into OPENLINEAGE__TRANSPORT__TRANSPORTS__DEFAULT_HTTP__*
+            # variables of the process; the transport is built, so take them out again so a later change of
+            # OPENLINEAGE_URL is not shadowed by stale copies.
+            for key in set(os.environ) - before:
+                if key.startswith(ENV_PREFIX):
+                    os.environ.pop(key, None)
     if transport is None or transport.kind == "noop":
         return None
     return transport
