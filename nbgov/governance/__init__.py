@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+from nbgov.governance.drift import (
+    ColumnDrift,
+    ColumnProfile,
+    DatasetProfile,
+    DriftError,
+    DriftReport,
+    SchemaChange,
+    compare,
+    profile,
+)
 from nbgov.governance.pii import (
     INFO_TYPES,
     CustomIdentifier,
@@ -15,11 +25,19 @@ from nbgov.governance.pii import (
 
 __all__ = [
     "INFO_TYPES",
+    "ColumnDrift",
+    "ColumnProfile",
     "CustomIdentifier",
+    "DatasetProfile",
+    "DriftError",
+    "DriftReport",
     "Likelihood",
     "PiiConfigError",
     "PiiFinding",
     "PiiReport",
+    "SchemaChange",
     "classify_pii",
+    "compare",
     "mask_value",
+    "profile",
 ]
