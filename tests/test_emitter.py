@@ -476,3 +476,18 @@ def test_client_environment_aliases_do_not_leak(marquez, monkeypatch):
     monkeypatch.setenv("OPENLINEAGE_URL", marquez.url)
     assert configured_transport() is not None
     assert not [k for k in os.environ if k.startswith("OPENLINEAGE__TRANSPORT__TRANSPORTS__")]
+
+
+def test_default_client_retries_stay_off_the_callers_thread(store, db, monkeypatch):
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("OPENLINEAGE_URL", f"http://127.0.0.1:{port}")  # client defaults: 5 retries, backoff
+    enqueue(store, make_events(3))
+    emitter = Emitter(lambda: SQLiteStore(db))
+    result = emitter.flush(timeout=0.3)
+    assert result.delivered == 0
+    assert emitter.close(timeout=0.2) is False  # the worker is still inside the client's retries
+    assert store.outbox_stats()["pending"] == 3

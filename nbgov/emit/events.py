@@ -18,7 +18,7 @@ import datetime as dt
 import os
 import traceback
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Union
+from typing import Any
 
 import attr
 from openlineage.client import event_v2
@@ -51,8 +51,8 @@ __all__ = [
 #: nbgov's producer URI, stable for a release
 PRODUCER = f"https://github.com/nbgov/nbgov/tree/{__version__}"
 
-Event = Union[event_v2.RunEvent, event_v2.JobEvent, event_v2.DatasetEvent]
-Field = Union[Sequence[str], schema_dataset.SchemaDatasetFacetFields]
+Event = event_v2.RunEvent | event_v2.JobEvent | event_v2.DatasetEvent
+Field = Sequence[str] | schema_dataset.SchemaDatasetFacetFields
 
 
 # ----------------------------------------------------------------------- builders

@@ -202,7 +202,7 @@ def describe_transport() -> dict[str, Any]:
         "configured": False, "disabled": is_disabled(), "kind": None, "source": None, "sources": [], "target": None,
     }
     try:
-        ttype, sources, type_source = _resolve()
+        _, sources, type_source = _resolve()
         info.update(sources=sources, source=type_source)
         if info["disabled"]:
             info["source"] = "OPENLINEAGE_DISABLED"
