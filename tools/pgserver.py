@@ -55,14 +55,18 @@ def _version_key(path: str) -> tuple[int, ...]:
 
 
 def find_bindir() -> Path:
-    """The folder holding ``initdb`` and ``pg_ctl``: the newest /usr/lib/postgresql/*/bin, else PATH.
+    """The folder holding ``initdb`` and ``pg_ctl``: ``$NBGOV_PG_BINDIR``, else the newest
+    /usr/lib/postgresql/*/bin, else PATH.
 
     Raises:
         PgServerError: PostgreSQL's server binaries are not installed.
     """
-    env = os.environ.get("NBGOV_PG_BINDIR")
-    candidates = [env] if env else []
-    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=_version_key, reverse=True)
+    env = os.environ.get("NBGOV_PG_BINDIR", "").strip()
+    if env:  # an explicit choice is used or reported, never silently replaced
+        if (Path(env) / "initdb").exists() and (Path(env) / "pg_ctl").exists():
+            return Path(env)
+        raise PgServerError(f"NBGOV_PG_BINDIR={env} holds no initdb and pg_ctl")
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=_version_key, reverse=True)
     candidates += sorted(glob.glob("/usr/pgsql-*/bin"), key=_version_key, reverse=True)
     for folder in candidates:
         if (Path(folder) / "initdb").exists() and (Path(folder) / "pg_ctl").exists():
