@@ -1,7 +1,7 @@
 """nbgov: notebooks as first-class citizens of data governance.
 
-The public API is re-exported here explicitly; the IPython extension entry points
-import lazily so that ``import nbgov`` stays cheap and IPython-free.
+The public API is re-exported here explicitly. ``import nbgov`` does not import IPython;
+the notebook entry points live in their own modules.
 """
 
 from __future__ import annotations
@@ -12,4 +12,33 @@ __version__ = "0.1.0"
 
 logging.getLogger("nbgov").addHandler(logging.NullHandler())
 
-__all__ = ["__version__"]
+from nbgov.errors import (  # noqa: E402
+    ConfigError,
+    EmitError,
+    InvalidEventError,
+    InvalidNodeIdError,
+    NbgovError,
+    NbgovWarning,
+    NodeNotFoundError,
+    SqlParseError,
+    StoreError,
+)
+from nbgov.model.nodes import NodeId, NodeType  # noqa: E402
+from nbgov.store import Store, open_store  # noqa: E402
+
+__all__ = [
+    "ConfigError",
+    "EmitError",
+    "InvalidEventError",
+    "InvalidNodeIdError",
+    "NbgovError",
+    "NbgovWarning",
+    "NodeId",
+    "NodeNotFoundError",
+    "NodeType",
+    "SqlParseError",
+    "Store",
+    "StoreError",
+    "__version__",
+    "open_store",
+]
