@@ -386,8 +386,9 @@ def mask_value(info_type: str, value: object) -> str:
 
 
 def _sample(col: pd.Series, n: int, seed: int) -> pd.Series:
-    """Up to *n* non-null values chosen by the smallest hash: the same multiset of values
-    gives the same sample whatever the row order."""
+    """Up to *n* non-null values with the smallest seeded hash of (value, occurrence number):
+    the same multiset of values gives the same sample whatever the row order, and
+    repeated values are sampled in proportion."""
     s = col[col.notna()]
     if len(s) > n:
         key = f"{seed & 0xFFFFFFFFFFFFFFFF:016x}"[-16:]
@@ -395,6 +396,8 @@ def _sample(col: pd.Series, n: int, seed: int) -> pd.Series:
             h = pd.util.hash_pandas_object(s, index=False, hash_key=key).to_numpy()
         except TypeError:  # unhashable cells (lists, dicts): hash their text
             h = pd.util.hash_pandas_object(s.astype(str), index=False, hash_key=key).to_numpy()
+        nth = pd.Series(h).groupby(h, sort=False).cumcount().to_numpy()
+        h = pd.util.hash_pandas_object(pd.DataFrame({"h": h, "k": nth}), index=False, hash_key=key).to_numpy()
         keep = np.argpartition(h, n - 1)[:n]
         s = s.iloc[np.sort(keep)]
     return s
@@ -706,7 +709,7 @@ class _Classifier:
             ("PHONE_NUMBER", v.PHONE_EMBEDDED, lambda m: v.phone(m)[0], True),
             ("DATE_OF_BIRTH", v.DOB_EMBEDDED,
              lambda m: v.birth_like(v.parse_dates(m), self.today), False),
-            ("PERSON_NAME", v.NAME_EMBEDDED, None, False),
+            ("PERSON_NAME", v.NAME_EMBEDDED, v.embedded_name_ok, False),
             ("STREET_ADDRESS", v.ADDRESS_EMBEDDED, None, False),
         ]
         have = {c.info_type: c for c in cands}
