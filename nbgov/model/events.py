@@ -219,6 +219,15 @@ def _transformations(entry: Mapping[str, Any]) -> list[tuple[str, str, str, bool
     return found
 
 
+def _is_field_ref(src: Any) -> bool:
+    return (
+        isinstance(src, dict)
+        and isinstance(src.get("namespace"), str)
+        and isinstance(src.get("name"), str)
+        and isinstance(src.get("field"), str)
+    )
+
+
 def _column_edges(output: DatasetIO) -> list[ColumnEdge]:
     facet = output.facets.get("columnLineage")
     if not isinstance(facet, dict) or facet.get("_deleted"):
@@ -232,9 +241,7 @@ def _column_edges(output: DatasetIO) -> list[ColumnEdge]:
             legacy_type = str(spec.get("transformationType") or "")
             legacy_desc = str(spec.get("transformationDescription") or "")
             for src in spec.get("inputFields") or ():
-                if not isinstance(src, dict) or not all(
-                    isinstance(src.get(k), str) for k in ("namespace", "name", "field")
-                ):
+                if not _is_field_ref(src):
                     continue
                 kinds = _transformations(src) or [("DIRECT", legacy_type, legacy_desc, False)]
                 for typ, subtype, desc, masking in kinds:
@@ -243,7 +250,7 @@ def _column_edges(output: DatasetIO) -> list[ColumnEdge]:
                                    src["field"], typ, subtype, desc, masking)
                     )
     for src in facet.get("dataset") or ():
-        if not isinstance(src, dict) or not all(isinstance(src.get(k), str) for k in ("namespace", "name", "field")):
+        if not _is_field_ref(src):
             continue
         for typ, subtype, desc, masking in _transformations(src) or [("INDIRECT", "", "", False)]:
             edges.append(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import hashlib
 import json
 import logging
@@ -76,6 +77,18 @@ class OutboxItem:
     event_id: int
     payload: str
     attempts: int
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a block (reference counting still frees)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class Store(ABC):
@@ -232,7 +245,14 @@ class Store(ABC):
         return total
 
     def _add_batch(self, batch: list[tuple[int, Mapping[str, Any]]], emit: bool) -> ImportResult:
-        prepared: list[tuple[int, dict[str, Any], NormalizedEvent, str, str]] = []
+        # A batch allocates many small containers but no reference cycles; pausing the
+        # cyclic collector meanwhile keeps it from rescanning every live object (the
+        # caller's event list included) again and again — ~25% of ingest time otherwise.
+        with _cyclic_gc_paused():
+            return self._add_batch_now(batch, emit)
+
+    def _add_batch_now(self, batch: list[tuple[int, Mapping[str, Any]]], emit: bool) -> ImportResult:
+        prepared: list[tuple[int, NormalizedEvent, str, str]] = []
         result = ImportResult()
         for index, raw in batch:
             try:
@@ -250,13 +270,13 @@ class Store(ABC):
                 exc.args = (f"event {index}: {exc.reason}" + (f" at {exc.path}" if exc.path else ""),)
                 result.rejected.append(exc)
                 continue
-            prepared.append((index, dict(event), norm, hashlib.sha256(payload.encode("utf-8")).hexdigest(), payload))
+            prepared.append((index, norm, hashlib.sha256(payload.encode("utf-8")).hexdigest(), payload))
         if not prepared:
             return result
         for attempt in range(6):
             try:
                 with self.atomic():
-                    ids = self._write_batch([(norm, key, payload) for _, _, norm, key, payload in prepared], emit)
+                    ids = self._write_batch([(norm, key, payload) for _, norm, key, payload in prepared], emit)
                 break
             except Exception as exc:
                 if attempt < 5 and self._is_retryable(exc):

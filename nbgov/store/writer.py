@@ -35,6 +35,16 @@ def dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), default=str)
 
 
+def obj(value: Any) -> Any:
+    """Decode JSON text loaded from a row only when it is needed (rows are often untouched)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def text(value: Any) -> str:
+    """JSON text of a value that may still be the text loaded from its row."""
+    return value if isinstance(value, str) else dumps(value)
+
+
 def merge_facets(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
     """Newer facets replace older ones key by key; ``_deleted`` facets are removed."""
     merged = dict(old)
@@ -66,7 +76,7 @@ class _Job:
     type: str | None = None
     description: str | None = None
     location: str | None = None
-    facets: dict[str, Any] = field(default_factory=dict)
+    facets: Any = field(default_factory=dict)  # dict, or the row's JSON text until needed
     facets_time: str = ""
     parent_namespace: str | None = None
     parent_name: str | None = None
@@ -78,8 +88,8 @@ class _Dataset:
     type: str | None = "DB_TABLE"
     description: str | None = None
     source_name: str | None = None
-    fields: list[dict[str, Any]] = field(default_factory=list)
-    facets: dict[str, Any] = field(default_factory=dict)
+    fields: Any = field(default_factory=list)  # list, or the row's JSON text until needed
+    facets: Any = field(default_factory=dict)  # dict, or the row's JSON text until needed
     facets_time: str = ""
     last_modified_at: str | None = None
     current_version: str | None = None
@@ -98,7 +108,7 @@ class _Run:
     parent_run_id: str | None
     nominal_start_time: str | None
     nominal_end_time: str | None
-    facets: dict[str, Any]
+    facets: Any  # dict, or the row's JSON text until needed
 
 
 class BatchWriter:
@@ -259,24 +269,27 @@ class BatchWriter:
                 f" latest_run_id FROM nbgov_jobs WHERE node_id IN ({marks}) ORDER BY node_id{self.fu}",
                 part,
             ):
-                jobs[nid] = _Job(typ, desc, loc, loads(facets, {}), ftime, pns, pname, run)
+                jobs[nid] = _Job(typ, desc, loc, facets or "{}", ftime, pns, pname, run)
         return jobs
 
     @staticmethod
     def _apply_job(job: _Job, ev: NormalizedEvent) -> None:
         facets = ev.job_facets
         if ev.event_time >= job.facets_time:
-            job.facets = merge_facets(job.facets, facets)
             job.facets_time = ev.event_time
-            job.type = _facet(facets, "jobType").get("processingType") or job.type or "BATCH"
-            job.description = _facet(facets, "documentation").get("description") or job.description
-            job.location = _facet(facets, "sourceCodeLocation").get("url") or job.location
+            if facets:
+                job.facets = merge_facets(obj(job.facets), facets)
+                job.type = _facet(facets, "jobType").get("processingType") or job.type
+                job.description = _facet(facets, "documentation").get("description") or job.description
+                job.location = _facet(facets, "sourceCodeLocation").get("url") or job.location
+            job.type = job.type or "BATCH"
             if ev.parent_job:
                 job.parent_namespace, job.parent_name = ev.parent_job
             if ev.run_id:
                 job.latest_run_id = ev.run_id
         else:  # an older event arriving late only fills in facets we do not have
-            job.facets = merge_facets(facets, job.facets)
+            if facets:
+                job.facets = merge_facets(facets, obj(job.facets))
             job.type = job.type or "BATCH"
 
     def _save_jobs(self, jobs: Mapping[int, _Job]) -> None:
@@ -289,7 +302,7 @@ class BatchWriter:
             " facets = excluded.facets, facets_time = excluded.facets_time,"
             " parent_namespace = excluded.parent_namespace, parent_name = excluded.parent_name,"
             " latest_run_id = excluded.latest_run_id",
-            [(i, j.type, j.description, j.location, dumps(j.facets), j.facets_time, j.parent_namespace,
+            [(i, j.type, j.description, j.location, text(j.facets), j.facets_time, j.parent_namespace,
               j.parent_name, j.latest_run_id) for i, j in sorted(jobs.items())],
         )
 
@@ -304,7 +317,7 @@ class BatchWriter:
                 f" WHERE run_id IN ({marks}) ORDER BY run_id{self.fu}",
                 part,
             ):
-                runs[row[0]] = _Run(*row[1:11], loads(row[11], {}))
+                runs[row[0]] = _Run(*row[1:11], row[11] or "{}")
         return runs
 
     @staticmethod
@@ -338,7 +351,8 @@ class BatchWriter:
         run.parent_run_id = run.parent_run_id or ev.parent_run_id
         run.nominal_start_time = nominal.get("nominalStartTime") or run.nominal_start_time
         run.nominal_end_time = nominal.get("nominalEndTime") or run.nominal_end_time
-        run.facets = merge_facets(run.facets, ev.run_facets)
+        if ev.run_facets:
+            run.facets = merge_facets(obj(run.facets), ev.run_facets)
 
     def _save_runs(self, runs: Mapping[str, _Run]) -> None:
         if not runs:
@@ -352,7 +366,7 @@ class BatchWriter:
             " nominal_start_time = excluded.nominal_start_time, nominal_end_time = excluded.nominal_end_time,"
             " facets = excluded.facets",
             [(rid, r.job_id, r.state, r.state_time, r.started_at, r.ended_at, r.created_at, r.updated_at,
-              r.parent_run_id, r.nominal_start_time, r.nominal_end_time, dumps(r.facets))
+              r.parent_run_id, r.nominal_start_time, r.nominal_end_time, text(r.facets))
              for rid, r in sorted(runs.items())],
         )
 
@@ -366,7 +380,7 @@ class BatchWriter:
                 f" current_version FROM nbgov_datasets WHERE node_id IN ({marks}) ORDER BY node_id{self.fu}",
                 part,
             ):
-                datasets[nid] = _Dataset(typ, desc, src, loads(fields, []), loads(facets, {}), ftime, modified, version,
+                datasets[nid] = _Dataset(typ, desc, src, fields or "[]", facets or "{}", ftime, modified, version,
                                          dirty=False)
         return datasets
 
@@ -382,17 +396,20 @@ class BatchWriter:
             return version
         ds.dirty = True
         if ev.event_time >= ds.facets_time:
-            ds.facets = merge_facets(ds.facets, facets)
+            if facets:
+                ds.facets = merge_facets(obj(ds.facets), facets)
             ds.facets_time = ev.event_time
             fields = fields_of(io)
             if fields is not None:
                 ds.fields = fields
-            if _facet(facets, "datasetType"):
+            if "datasetType" in facets:
                 ds.type = str(_facet(facets, "datasetType").get("datasetType") or "DB_TABLE").upper()
-            ds.description = _facet(facets, "documentation").get("description") or ds.description
-            ds.source_name = _facet(facets, "dataSource").get("name") or ds.source_name
-        else:
-            ds.facets = merge_facets(facets, ds.facets)
+            if "documentation" in facets:
+                ds.description = _facet(facets, "documentation").get("description") or ds.description
+            if "dataSource" in facets:
+                ds.source_name = _facet(facets, "dataSource").get("name") or ds.source_name
+        elif facets:
+            ds.facets = merge_facets(facets, obj(ds.facets))
         if written and (ds.last_modified_at is None or ev.event_time >= ds.last_modified_at):
             ds.last_modified_at = ev.event_time
             ds.current_version = version
@@ -407,7 +424,7 @@ class BatchWriter:
             " SET type = excluded.type, description = excluded.description, source_name = excluded.source_name,"
             " fields = excluded.fields, facets = excluded.facets, facets_time = excluded.facets_time,"
             " last_modified_at = excluded.last_modified_at, current_version = excluded.current_version",
-            [(i, d.type, d.description, d.source_name, dumps(d.fields), dumps(d.facets), d.facets_time,
+            [(i, d.type, d.description, d.source_name, text(d.fields), text(d.facets), d.facets_time,
               d.last_modified_at, d.current_version) for i, d in sorted(datasets.items()) if d.dirty],
         )
 
@@ -423,7 +440,7 @@ class BatchWriter:
                 part,
             ):
                 if (ds_id, version) in wanted:
-                    found[(ds_id, version)] = [run_id, loads(fields, []), loads(facets, {}), created, updated]
+                    found[(ds_id, version)] = [run_id, fields or "[]", facets or "{}", created, updated]
         return found
 
     @staticmethod
@@ -440,7 +457,8 @@ class BatchWriter:
             return
         if fields is not None:
             row[1] = fields
-        row[2] = merge_facets(row[2], facets)
+        if facets:
+            row[2] = merge_facets(obj(row[2]), facets)
         row[3] = min(row[3], ev.event_time)
         row[4] = max(row[4], ev.event_time)
 
@@ -452,7 +470,7 @@ class BatchWriter:
             " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dataset_id, version) DO UPDATE SET run_id = excluded.run_id,"
             " fields = excluded.fields, facets = excluded.facets, created_at = excluded.created_at,"
             " updated_at = excluded.updated_at",
-            [(ds, v, r[0], dumps(r[1]), dumps(r[2]), r[3], r[4]) for (ds, v), r in sorted(versions.items())],
+            [(ds, v, r[0], text(r[1]), text(r[2]), r[3], r[4]) for (ds, v), r in sorted(versions.items())],
         )
 
     # ---------------------------------------------------------------- run io
@@ -465,7 +483,7 @@ class BatchWriter:
                 f" WHERE run_id IN ({marks}) ORDER BY run_id, dataset_id, direction{self.fu}",
                 part,
             ):
-                found[(run_id, ds_id, direction)] = [version, loads(facets, {}), False]
+                found[(run_id, ds_id, direction)] = [version, facets or "{}", False]
         return found
 
     def _apply_run_io(
@@ -482,7 +500,7 @@ class BatchWriter:
             row[0] = version
             row[2] = True
         if io.io_facets:
-            row[1] = merge_facets(row[1], io.io_facets)
+            row[1] = merge_facets(obj(row[1]), io.io_facets)
             row[2] = True
 
     def _save_run_io(self, run_io: Mapping[tuple[str, int, str], list[Any]]) -> None:
@@ -492,6 +510,6 @@ class BatchWriter:
             "INSERT INTO nbgov_run_io (run_id, dataset_id, direction, version, facets) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT (run_id, dataset_id, direction) DO UPDATE SET version = excluded.version,"
             " facets = excluded.facets",
-            [(k[0], k[1], k[2], v[0], dumps(v[1])) for k, v in sorted(run_io.items()) if v[2]],
+            [(k[0], k[1], k[2], v[0], text(v[1])) for k, v in sorted(run_io.items()) if v[2]],
         )
 
