@@ -213,6 +213,16 @@ def _is_masking(node: exp.Func) -> bool:
     return found
 
 
+def _written_table(tree: exp.Expr) -> exp.Table | None:
+    """The table a statement writes, found without analysing it (for degraded results)."""
+    node = tree.args.get("into") if isinstance(tree, exp.Select) else tree.this
+    if isinstance(tree, (exp.Insert, exp.Create, exp.Merge, exp.Update, exp.Delete, exp.Select)):
+        if isinstance(node, (exp.Into, exp.Schema)):
+            node = node.this
+        return node if isinstance(node, exp.Table) else None
+    return None
+
+
 def _int_literal(node: exp.Expr) -> int | None:
     if type(node) is exp.Literal and not node.is_string and node.this.isdigit():
         return int(node.this)
@@ -434,7 +444,7 @@ class _Statement:
     def table_level(self, reason: str) -> StatementLineage:
         """Degraded result: the datasets read and written, and why columns are missing."""
         try:
-            target = self.target
+            target = self.target if self.target is not None else _written_table(self.tree)
             output = self._dataset(target) if target is not None else None
             ctes = {cte.alias_or_name for cte in self.tree.find_all(exp.CTE)}
             inputs = []
@@ -453,7 +463,7 @@ class _Statement:
             inputs=tuple(dict.fromkeys(inputs)),
             columns=(),
             dataset=(),
-            unresolved=(Unresolved("statement", reason),),
+            unresolved=(Unresolved("statement", reason),) + tuple(Unresolved(r, why) for r, why in self.problems),
             namespace=self.namespace,
         )
 
