@@ -58,12 +58,13 @@ def make_events(n: int, seed: int = 0) -> list[dict]:
     return events
 
 
-def bench_ingest(store: Store, events: list[dict]) -> float:
-    t0 = time.perf_counter()
+def bench_ingest(store: Store, events: list[dict]) -> tuple[float, float]:
+    """Events per second, by wall clock and by this process's CPU time (the machine may be shared)."""
+    t0, c0 = time.perf_counter(), time.process_time()
     result = store.add_events(events)
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     assert result.stored == len(events), result.to_dict()
-    return len(events) / elapsed
+    return len(events) / elapsed, len(events) / cpu
 
 
 def load_big_graph(store: Store, edges: int, seed: int = 1) -> list[int]:
@@ -148,7 +149,7 @@ def run_backend(name: str, location: str, args: argparse.Namespace) -> dict[str,
     row: dict[str, float | str] = {"backend": name}
     with open_store(location) as store:
         events = make_events(args.events)
-        row["ingest_events_per_s"] = bench_ingest(store, events)
+        row["ingest_events_per_s"], row["ingest_per_cpu_s"] = bench_ingest(store, events)
     big = location if name == "sqlite" else location
     if name == "sqlite":
         big = str(Path(location).with_name("big.db"))
@@ -159,6 +160,46 @@ def run_backend(name: str, location: str, args: argparse.Namespace) -> dict[str,
         row["load_s"] = time.perf_counter() - t0
         row.update(bench_queries(store, starts))
     return row
+
+
+def bench_postgres(args: argparse.Namespace) -> list[dict[str, float | str]]:
+    """The same measurements on PostgreSQL: ``--postgres URL``, else a throwaway local server."""
+    try:
+        import psycopg
+    except ImportError:
+        print("PostgreSQL: not benchmarked (psycopg not installed: pip install 'nbgov[postgres]')")
+        return []
+    server = None
+    url = args.postgres
+    if url is None:
+        sys.path.insert(0, str(ROOT / "tools"))
+        from pgserver import PostgresServer  # type: ignore[import-not-found]
+
+        server = PostgresServer()
+        try:
+            url = server.start()
+        except Exception as exc:  # noqa: BLE001 - report and carry on with SQLite only
+            print(f"PostgreSQL: not benchmarked ({exc})")
+            return []
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            for db in ("nbgov_bench_ingest", "nbgov_bench_graph"):
+                conn.execute(f"DROP DATABASE IF EXISTS {db}")
+                conn.execute(f"CREATE DATABASE {db}")
+        base = url.rsplit("/", 1)[0]
+        row: dict[str, float | str] = {"backend": "postgresql"}
+        with open_store(f"{base}/nbgov_bench_ingest") as store:
+            row["ingest_events_per_s"], row["ingest_per_cpu_s"] = bench_ingest(store, make_events(args.events))
+        with open_store(f"{base}/nbgov_bench_graph") as store:
+            t0 = time.perf_counter()
+            starts = load_big_graph(store, args.edges)
+            row["edges"] = store.stats()["edges"]
+            row["load_s"] = time.perf_counter() - t0
+            row.update(bench_queries(store, starts))
+        return [row]
+    finally:
+        if server is not None:
+            server.stop()
 
 
 def main() -> None:
@@ -173,46 +214,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         rows.append(run_backend("sqlite", str(Path(tmp) / "ingest.db"), args))
     if not args.no_postgres:
-        server = None
-        url = args.postgres
-        if url is None:
-            try:
-                sys.path.insert(0, str(ROOT / "tools"))
-                import pgserver  # type: ignore[import-not-found]
+        rows += bench_postgres(args)
 
-                server = pgserver.PgServer() if hasattr(pgserver, "PgServer") else None
-                url = server.start() if server else pgserver.start()
-            except Exception as exc:  # noqa: BLE001 - report and carry on with SQLite only
-                print(f"PostgreSQL: not benchmarked ({exc})")
-        if url:
-            try:
-                import psycopg
-
-                with psycopg.connect(url, autocommit=True) as conn:
-                    for db in ("nbgov_bench_ingest", "nbgov_bench_graph"):
-                        conn.execute(f"DROP DATABASE IF EXISTS {db}")
-                        conn.execute(f"CREATE DATABASE {db}")
-                base = url.rsplit("/", 1)[0]
-                row: dict[str, float | str] = {"backend": "postgresql"}
-                with open_store(f"{base}/nbgov_bench_ingest") as store:
-                    row["ingest_events_per_s"] = bench_ingest(store, make_events(args.events))
-                with open_store(f"{base}/nbgov_bench_graph") as store:
-                    t0 = time.perf_counter()
-                    starts = load_big_graph(store, args.edges)
-                    row["edges"] = store.stats()["edges"]
-                    row["load_s"] = time.perf_counter() - t0
-                    row.update(bench_queries(store, starts))
-                rows.append(row)
-            finally:
-                if server is not None:
-                    server.stop()
-                elif args.postgres is None and "pgserver" in sys.modules:
-                    try:
-                        sys.modules["pgserver"].stop()
-                    except Exception:  # noqa: BLE001
-                        pass
-
-    keys = ["backend", "ingest_events_per_s", "edges", "load_s", "lineage_ms_median", "lineage_ms_p95",
+    keys = ["backend", "ingest_events_per_s", "ingest_per_cpu_s", "edges", "load_s", "lineage_ms_median", "lineage_ms_p95",
             "lineage_nodes", "upstream_ms_median", "downstream_ms_median"]
     print(f"# nbgov store benchmark ({args.events} events ingested; depth-20 queries, 50 random starts)")
     print(" | ".join(keys))

@@ -93,7 +93,7 @@ def utc_now() -> str:
 
 def canonical_json(event: Mapping[str, Any]) -> str:
     """Compact JSON with sorted keys: equal events give equal text."""
-    return json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str, check_circular=False)
 
 
 def event_key(event: Mapping[str, Any]) -> str:

@@ -258,7 +258,10 @@ class Store(ABC):
             try:
                 if not isinstance(raw, Mapping):
                     raise InvalidEventError("an event must be a JSON object")
-                payload = canonical_json(raw)
+                try:
+                    payload = canonical_json(raw)
+                except (ValueError, TypeError, RecursionError) as exc:  # e.g. a dict that contains itself
+                    raise InvalidEventError(f"not serialisable as JSON ({type(exc).__name__})") from None
                 event: Mapping[str, Any] = raw
                 if may_hold_secret(payload):
                     event, changed = redact_event(dict(raw))

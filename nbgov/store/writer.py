@@ -32,7 +32,7 @@ def loads(text: str | None, default: Any) -> Any:
 def dumps(value: Any) -> str:
     if not value:  # the common empty facets/fields, without a trip through the encoder
         return "{}" if isinstance(value, dict) else "[]" if isinstance(value, list) else json.dumps(value)
-    return json.dumps(value, separators=(",", ":"), default=str)
+    return json.dumps(value, separators=(",", ":"), default=str, check_circular=False)
 
 
 def obj(value: Any) -> Any:
