@@ -70,7 +70,7 @@ def timed(
             start = time.perf_counter()
             try:
                 with_source, columns = one(sql)
-            except Exception:
+            except Exception:  # noqa: BLE001 - a tool failing on a query is counted, not fatal
                 with_source = columns = -1
             best = min(best, time.perf_counter() - start)
         if columns < 0:
@@ -142,7 +142,9 @@ def bench_sqllineage(queries: list[tuple[str, str]], schema: dict) -> Result | s
             metadata_provider=metadata,
             silent_mode=True,
         )
-        targets = {path[-1].raw_name for path in runner.get_column_lineage(exclude_path_ending_in_subquery=True)}
+        targets = {
+            path[-1].raw_name for path in runner.get_column_lineage(exclude_path_ending_in_subquery=True)
+        }
         return len(targets), 0
 
     return timed(Result("sqllineage"), queries, one)
@@ -170,7 +172,9 @@ def _sqlglot_build() -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="folder with q*.sql and schema.json")
+    parser.add_argument(
+        "--corpus", type=Path, default=DEFAULT_CORPUS, help="folder with q*.sql and schema.json"
+    )
     parser.add_argument("--quick", action="store_true", help="nbgov and sqlglot's batch lineage only")
     parser.add_argument(
         "--repeat", type=int, default=3, help="runs of the fast tools, best time per query kept (default 3)"
@@ -181,8 +185,10 @@ def main(argv: list[str] | None = None) -> None:
 
     queries, schema = load(args.corpus)
     total_columns = None
-    print(f"{len(queries)} queries from {args.corpus}; sqlglot {sqlglot.__version__} ({_sqlglot_build()}); "
-          f"Python {sys.version.split()[0]}\n")
+    print(
+        f"{len(queries)} queries from {args.corpus}; sqlglot {sqlglot.__version__} ({_sqlglot_build()}); "
+        f"Python {sys.version.split()[0]}\n"
+    )
 
     rows: list[Result | tuple[str, str]] = []
     nbgov = bench_nbgov(queries, schema, args.repeat)
@@ -191,7 +197,10 @@ def main(argv: list[str] | None = None) -> None:
     rows.append(bench_sqlglot_batch(queries, schema, args.repeat))
     if not args.quick:
         rows.append(bench_sqlglot_per_column(queries, schema))
-        for name, result in (("sqllineage", bench_sqllineage(queries, schema)), ("openlineage-sql", bench_openlineage_sql(queries))):
+        for name, result in (
+            ("sqllineage", bench_sqllineage(queries, schema)),
+            ("openlineage-sql", bench_openlineage_sql(queries)),
+        ):
             rows.append(result if isinstance(result, Result) else (name, result))
 
     header = f"{'tool':34} {'total s':>9} {'median ms':>10} {'p90 ms':>8} {'columns with a source':>22} {'errors':>7}"
@@ -208,8 +217,10 @@ def main(argv: list[str] | None = None) -> None:
             f"{f'{row.columns_with_source}/{total_columns}':>22} {row.errors:7d}"
         )
     print(f"\nbest of {args.repeat} for the first two rows, one run for the others")
-    print(f"nbgov: {nbgov.total:.2f} s for all {len(queries)} queries (target < 1.0 s); "
-          f"typical query {1000 * statistics.median(nbgov.per_query):.1f} ms (target < 10 ms)")
+    print(
+        f"nbgov: {nbgov.total:.2f} s for all {len(queries)} queries (target < 1.0 s); "
+        f"typical query {1000 * statistics.median(nbgov.per_query):.1f} ms (target < 10 ms)"
+    )
 
 
 if __name__ == "__main__":

@@ -112,7 +112,9 @@ def column_lineage(
     return ColumnLineage(tuple(statements), namespace=namespace, dialect=dialect)
 
 
-def _analyse(tree: exp.Expr, index: int, dialect: Any, catalog: _parse.Catalog, namespace: str) -> StatementLineage:
+def _analyse(
+    tree: exp.Expr, index: int, dialect: Any, catalog: _parse.Catalog, namespace: str
+) -> StatementLineage:
     analyser = _Statement(tree, index, dialect, catalog, namespace)
     try:
         return analyser.run()
@@ -124,7 +126,7 @@ def _analyse(tree: exp.Expr, index: int, dialect: Any, catalog: _parse.Catalog, 
 class _Acc:
     """What one expression (or one scope's row set) depends on, while it is being built."""
 
-    __slots__ = ("direct", "indirect", "tables", "problems")
+    __slots__ = ("direct", "indirect", "problems", "tables")
 
     def __init__(self) -> None:
         self.direct: dict[tuple[str, str], set[tuple[int, str | None]]] = {}
@@ -144,14 +146,19 @@ class _Col(_Acc):
 
     def renamed(self, name: str) -> _Col:
         col = _Col(name)
-        col.direct, col.indirect, col.tables, col.problems = self.direct, self.indirect, self.tables, self.problems
+        col.direct, col.indirect, col.tables, col.problems = (
+            self.direct,
+            self.indirect,
+            self.tables,
+            self.problems,
+        )
         return col
 
 
 class _Info:
     """The analysed output of one scope: its columns by position and its row dependencies."""
 
-    __slots__ = ("cols", "_by_name", "rows", "row_tables", "stars", "fallback", "branches", "star_problems")
+    __slots__ = ("_by_name", "branches", "cols", "fallback", "row_tables", "rows", "star_problems", "stars")
 
     def __init__(self) -> None:
         self.cols: list[_Col] = []
@@ -174,13 +181,17 @@ class _Info:
     @property
     def opaque(self) -> bool:
         """Whether the column names are not all known."""
-        return bool(self.stars or (self.fallback is not None and not self.cols) or any(b.opaque for b in self.branches))
+        return bool(
+            self.stars
+            or (self.fallback is not None and not self.cols)
+            or any(b.opaque for b in self.branches)
+        )
 
 
 class _Frame:
     """Name resolution inside one scope: its sources, aliases and lambda variables."""
 
-    __slots__ = ("sources", "selected", "parent", "aliases", "row_tables")
+    __slots__ = ("aliases", "parent", "row_tables", "selected", "sources")
 
     def __init__(self, sources: dict[str, Source], selected: list[str], parent: _Frame | None) -> None:
         self.sources = sources
@@ -232,7 +243,9 @@ def _int_literal(node: exp.Expr) -> int | None:
 class _Statement:
     """Analyses one statement."""
 
-    def __init__(self, tree: exp.Expr, index: int, dialect: Any, catalog: _parse.Catalog, namespace: str) -> None:
+    def __init__(
+        self, tree: exp.Expr, index: int, dialect: Any, catalog: _parse.Catalog, namespace: str
+    ) -> None:
         self.tree = tree
         self.index = index
         self.dialect = dialect
@@ -253,6 +266,7 @@ class _Statement:
         self.problems: dict[tuple[str, str], None] = {}
         self.extra_tables: list[exp.Table] = []  # DML relations outside any query scope
         self.windows: dict[str, exp.Window] = {}  # named windows of the SELECT being walked
+        self.dml_scope: Scope | None = None  # UPDATE / MERGE / DELETE: the statement's scope
 
     # ------------------------------------------------------------------ statement level
 
@@ -280,11 +294,12 @@ class _Statement:
             log.debug("qualify failed on statement %d; resolving the rest itself", self.index, exc_info=True)
 
         self.scopes = traverse_scope(tree)
+        dml = self._dml_frame(tree) if query is None else None
         for scope in self.scopes:
             self._scope(scope)
 
-        if query is None:
-            cols, rows = self._dml(tree)
+        if dml is not None:
+            cols, rows = self._dml(tree, *dml)
             return self._result(cols, rows, [])
 
         info = self.by_expr.get(id(query)) or self.by_expr.get(id(query.unnest()))
@@ -295,7 +310,11 @@ class _Statement:
         cols = list(info.cols)
         names = self._output_names(tree, kind, target, cols, column_list)
         cols = [col if col.name == name else col.renamed(name) for col, name in zip(cols, names)]
-        if target is not None and kind in ("CREATE TABLE AS", "CREATE VIEW", "SELECT INTO") and not info.opaque:
+        if (
+            target is not None
+            and kind in ("CREATE TABLE AS", "CREATE VIEW", "SELECT INTO")
+            and not info.opaque
+        ):
             self.catalog.register(target, [c.name for c in cols])
         return self._result(cols, info.rows, info.star_problems)
 
@@ -341,7 +360,9 @@ class _Statement:
     @staticmethod
     def _target(node: exp.Expr | None) -> tuple[exp.Table | None, list[str] | None]:
         if isinstance(node, exp.Schema):
-            columns = [e.name for e in node.expressions if isinstance(e, (exp.ColumnDef, exp.Identifier, exp.Column))]
+            columns = [
+                e.name for e in node.expressions if isinstance(e, (exp.ColumnDef, exp.Identifier, exp.Column))
+            ]
             table = node.this if isinstance(node.this, exp.Table) else None
             return table, columns or None
         return (node if isinstance(node, exp.Table) else None), None
@@ -361,23 +382,41 @@ class _Statement:
             if not projection.output_name and not projection.is_star:
                 projection.meta["nbgov_name"] = projection.sql(dialect=self.dialect)
 
-    def _output_names(self, tree: exp.Expr, kind: str, target: exp.Table | None, cols: list[_Col], column_list: list[str] | None) -> list[str]:
+    def _output_names(
+        self,
+        tree: exp.Expr,
+        kind: str,
+        target: exp.Table | None,
+        cols: list[_Col],
+        column_list: list[str] | None,
+    ) -> list[str]:
         names = [c.name for c in cols]
         if column_list:
             if len(column_list) != len(cols):
-                self.problems[(f"({', '.join(column_list)})", f"{len(column_list)} target columns for {len(cols)} values")] = None
-            return column_list[: len(cols)] + names[len(column_list):]
+                self.problems[
+                    (
+                        f"({', '.join(column_list)})",
+                        f"{len(column_list)} target columns for {len(cols)} values",
+                    )
+                ] = None
+            return column_list[: len(cols)] + names[len(column_list) :]
         if kind == "INSERT" and target is not None:
             known = self.catalog.columns(target)
             if known:
                 partition = target.args.get("partition")
-                static = {e.this.name for e in partition.expressions if isinstance(e, exp.EQ)} if partition else set()
+                static = (
+                    {e.this.name for e in partition.expressions if isinstance(e, exp.EQ)}
+                    if partition
+                    else set()
+                )
                 known = [c for c in known if c not in static]
                 if len(known) == len(cols):
                     return known
         return names
 
-    def _result(self, cols: list[_Col], rows: _Acc, star_problems: list[tuple[int, str, str]]) -> StatementLineage:
+    def _result(
+        self, cols: list[_Col], rows: _Acc, star_problems: list[tuple[int, str, str]]
+    ) -> StatementLineage:
         ns = self.namespace
         output = self._dataset(self.target) if self.target is not None else None
         columns = []
@@ -385,10 +424,15 @@ class _Statement:
         referenced: set[str] = set()
         for position, col in enumerate(cols):
             inputs = tuple(
-                InputField(ns, ds, field, tuple(
-                    Transformation("DIRECT", DIRECT_SUBTYPES[rank], mask is not None, mask)
-                    for rank, mask in sorted(trs, key=lambda t: (t[0], t[1] or ""))
-                ))
+                InputField(
+                    ns,
+                    ds,
+                    field,
+                    tuple(
+                        Transformation("DIRECT", DIRECT_SUBTYPES[rank], mask is not None, mask)
+                        for rank, mask in sorted(trs, key=lambda t: (t[0], t[1] or ""))
+                    ),
+                )
                 for (ds, field), trs in sorted(col.direct.items())
             )
             indirect = self._indirect(col.indirect)
@@ -419,7 +463,9 @@ class _Statement:
     def _indirect(self, indirect: dict[tuple[str, str], set[str]]) -> tuple[InputField, ...]:
         out = []
         for (ds, field), subtypes in sorted(indirect.items()):
-            transformations = tuple(sorted((Transformation("INDIRECT", s) for s in subtypes), key=lambda t: t.sort_key))
+            transformations = tuple(
+                sorted((Transformation("INDIRECT", s) for s in subtypes), key=lambda t: t.sort_key)
+            )
             out.append(InputField(self.namespace, ds, field, transformations))
         return tuple(out)
 
@@ -454,7 +500,7 @@ class _Statement:
                 ds = self._dataset(table)
                 if ds is not None:
                     inputs.append(ds)
-        except Exception:
+        except Exception:  # noqa: BLE001 - the degraded answer itself must not raise
             output, inputs = None, []
         return StatementLineage(
             index=self.index,
@@ -463,7 +509,8 @@ class _Statement:
             inputs=tuple(dict.fromkeys(inputs)),
             columns=(),
             dataset=(),
-            unresolved=(Unresolved("statement", reason),) + tuple(Unresolved(r, why) for r, why in self.problems),
+            unresolved=(Unresolved("statement", reason),)
+            + tuple(Unresolved(r, why) for r, why in self.problems),
             namespace=self.namespace,
         )
 
@@ -484,7 +531,9 @@ class _Statement:
                 return
         except Exception as exc:
             log.debug("scope %r failed", scope, exc_info=True)
-            self.problems[(expression.sql(dialect=self.dialect)[:80], f"internal error: {type(exc).__name__}: {exc}")] = None
+            self.problems[
+                (expression.sql(dialect=self.dialect)[:80], f"internal error: {type(exc).__name__}: {exc}")
+            ] = None
             return
         outer = scope.outer_columns
         if outer and not isinstance(expression, (exp.UDTF, exp.Lateral)):
@@ -510,7 +559,10 @@ class _Statement:
             correlated = (
                 parent is not None
                 and scope.can_be_correlated
-                and isinstance(parent.expression, (exp.Select, exp.UDTF, exp.Lateral))
+                and (
+                    parent is self.dml_scope
+                    or isinstance(parent.expression, (exp.Select, exp.UDTF, exp.Lateral))
+                )
             )
             frame = _Frame(scope.sources, selected, self._frame(parent) if correlated else None)
             self.frames[id(scope)] = frame
@@ -611,7 +663,12 @@ class _Statement:
             self._star(inner, info, frame)
             return
         if names[0].startswith("_col_") or not names[0]:
-            names[0] = inner.meta_get("nbgov_name") or projection.meta_get("nbgov_name") or names[0] or f"_col_{len(info.cols)}"
+            names[0] = (
+                inner.meta_get("nbgov_name")
+                or projection.meta_get("nbgov_name")
+                or names[0]
+                or f"_col_{len(info.cols)}"
+            )
         core = inner
         while type(core) is exp.Paren:
             core = core.this
@@ -628,7 +685,9 @@ class _Statement:
         if type(star) is exp.Column:
             names = [star.table] if star.table in frame.sources else []
             if not names:
-                info.star_problems.append((len(info.cols), f"{star.table}.*", f"unknown table or alias {star.table!r}"))
+                info.star_problems.append(
+                    (len(info.cols), f"{star.table}.*", f"unknown table or alias {star.table!r}")
+                )
             star = star.this
         else:
             names = frame.selected
@@ -642,7 +701,11 @@ class _Statement:
                 info.stars.append(source)
                 label = self._label(source, name)
                 info.star_problems.append(
-                    (len(info.cols), f"{label}.*", f"columns of {label} are unknown (no schema): * not expanded")
+                    (
+                        len(info.cols),
+                        f"{label}.*",
+                        f"columns of {label} are unknown (no schema): * not expanded",
+                    )
                 )
                 continue
             for column in columns:
@@ -684,7 +747,9 @@ class _Statement:
                 continue
             index = info.index(col.name) if by_name else position
             if index is None or index >= len(info.cols):
-                info.star_problems.append((position, col.name, "set operation branches have different columns"))
+                info.star_problems.append(
+                    (position, col.name, "set operation branches have different columns")
+                )
                 continue
             self._compose(col, None, _IDENTITY, None, info.cols[index], "")
         for branch in (left, right):
@@ -738,9 +803,7 @@ class _Statement:
             inner = self.by_expr.get(id(node.this.unnest()))
             if inner is None:
                 raise RuntimeError("lateral subquery has no lineage")
-            info.cols = [
-                col.renamed(names[i]) if i < len(names) else col for i, col in enumerate(inner.cols)
-            ]
+            info.cols = [col.renamed(names[i]) if i < len(names) else col for i, col in enumerate(inner.cols)]
             self._source_rows(inner, info)
             return info
         if isinstance(node, exp.Unnest):
@@ -772,21 +835,25 @@ class _Statement:
 
     # ------------------------------------------------------------------ DML without a query
 
-    def _dml(self, tree: exp.Expr) -> tuple[list[_Col], _Acc]:
+    def _dml_frame(self, tree: exp.Expr) -> tuple[_Frame, list[exp.Expr]]:
+        """Name resolution for UPDATE / MERGE / DELETE: the target and the FROM / USING relations.
+
+        Built before the scopes are walked, so that subqueries in SET, WHERE or WHEN
+        clauses can refer to it (correlation); subqueries and CTEs stay scopes, analysed
+        by the time they are read.
+        """
         frame = _Frame({}, [], None)
-        self.frame, self.clause = frame, "select"
-        ctes = {}
+        by_expr = {id(scope.expression): scope for scope in self.scopes}
+        ctes: dict[str, Scope] = {}
         with_ = tree.args.get("with_")
         if with_ is not None:
             for cte in with_.expressions:
-                info = self.by_expr.get(id(cte.this.unnest()))
-                if info is not None:
-                    ctes[cte.alias_or_name] = info
+                scope = by_expr.get(id(cte.this.unnest()))
+                if scope is not None:
+                    ctes[cte.alias_or_name] = scope
         joins: list[exp.Expr] = []
 
         def add(relation: exp.Expr | None) -> None:
-            if relation is None:
-                return
             if isinstance(relation, exp.Table):
                 name = relation.alias_or_name
                 source: Source = relation
@@ -796,11 +863,11 @@ class _Statement:
                     self.extra_tables.append(relation)
             elif isinstance(relation, exp.Subquery):
                 name = relation.alias_or_name
-                info = self.by_expr.get(id(relation.unnest())) or self.by_expr.get(id(relation))
-                if info is None:
+                scope = by_expr.get(id(relation.unnest())) or by_expr.get(id(relation))
+                if scope is None:
                     self.problems[(name or "subquery", "subquery could not be analysed")] = None
                     return
-                source = info
+                source = scope
             else:
                 return
             frame.sources[name] = source
@@ -825,12 +892,26 @@ class _Statement:
         if isinstance(target, exp.Table):
             name = target.alias_or_name
             aliased = frame.sources.get(target.name)
-            if not target.args.get("db") and not target.alias and isinstance(aliased, exp.Table) and aliased is not target:
+            if (
+                not target.args.get("db")
+                and not target.alias
+                and isinstance(aliased, exp.Table)
+                and aliased is not target
+            ):
                 # T-SQL: UPDATE t SET … FROM tab1 t — the target is an alias of a FROM table
                 self.target = aliased
             elif name not in frame.sources:
                 frame.sources[name] = target
                 frame.selected.insert(0, name)
+        for scope in self.scopes:  # the statement's own scope: parent of its subqueries
+            if scope.parent is not None and scope.parent.expression is tree:
+                self.frames[id(scope.parent)] = frame
+                self.dml_scope = scope.parent
+                break
+        return frame, joins
+
+    def _dml(self, tree: exp.Expr, frame: _Frame, joins: list[exp.Expr]) -> tuple[list[_Col], _Acc]:
+        self.frame, self.clause = frame, "select"
         info = _Info()
         for source in frame.sources.values():
             self._source_rows(source, info)
@@ -874,7 +955,9 @@ class _Statement:
             col = cols[name] = _Col(name)
         return col
 
-    def _assignments(self, assignments: list[exp.Expr], cols: dict[str, _Col], condition: _Acc | None) -> None:
+    def _assignments(
+        self, assignments: list[exp.Expr], cols: dict[str, _Col], condition: _Acc | None
+    ) -> None:
         for assignment in assignments:
             if type(assignment) is exp.Star:
                 self._all_by_name(cols, condition)
@@ -898,9 +981,19 @@ class _Statement:
         if type(insert.this) is exp.Star:
             self._all_by_name(cols, condition)
             return
-        names = [e.name for e in insert.this.expressions] if isinstance(insert.this, (exp.Tuple, exp.Schema)) else []
+        names = (
+            [e.name for e in insert.this.expressions]
+            if isinstance(insert.this, (exp.Tuple, exp.Schema))
+            else []
+        )
         values = insert.expression
-        values = list(values.expressions) if isinstance(values, exp.Tuple) else [values] if values is not None else []
+        values = (
+            list(values.expressions)
+            if isinstance(values, exp.Tuple)
+            else [values]
+            if values is not None
+            else []
+        )
         if not names and self.target is not None:
             names = self.catalog.columns(self.target) or []
         if len(names) != len(values):
@@ -917,7 +1010,9 @@ class _Statement:
                 continue
             columns = self._ordered_columns(source)
             if columns is None:
-                self.problems[(f"{self._label(source, name)}.*", "columns unknown (no schema): * not expanded")] = None
+                self.problems[
+                    (f"{self._label(source, name)}.*", "columns unknown (no schema): * not expanded")
+                ] = None
                 continue
             for column in columns:
                 self._assign(column, exp.column(column, table=name), cols, condition)
@@ -943,7 +1038,7 @@ class _Statement:
         if isinstance(node, _LEAVES):
             return
         visit = self._visit
-        inner = rank if rank > _TRANSFORMATION else _TRANSFORMATION
+        inner = max(_TRANSFORMATION, rank)
         if cls is exp.Dot:
             root, path = _struct_root(node)
             if root is not None:
@@ -989,7 +1084,7 @@ class _Statement:
             try:
                 visit(node.this, kind, inner, mask, acc)
             finally:
-                del self.bound[len(self.bound) - len(names):]
+                del self.bound[len(self.bound) - len(names) :]
             return
         elif cls is exp.WithinGroup:
             inner = _AGGREGATION if kind is None else inner
@@ -1034,7 +1129,9 @@ class _Statement:
         for position, reference, reason in info.star_problems:
             acc.problems[(reference, reason)] = None
 
-    def _column(self, column: exp.Column, kind: str | None, rank: int, mask: str | None, acc: _Acc, path: str) -> None:
+    def _column(
+        self, column: exp.Column, kind: str | None, rank: int, mask: str | None, acc: _Acc, path: str
+    ) -> None:
         name = column.name
         table = column.table
         frame = self.frame
@@ -1126,7 +1223,15 @@ class _Statement:
         return self.col_cache[key]
 
     def _from_source(
-        self, source: Source, name: str, kind: str | None, rank: int, mask: str | None, acc: _Acc, path: str, reference: str
+        self,
+        source: Source,
+        name: str,
+        kind: str | None,
+        rank: int,
+        mask: str | None,
+        acc: _Acc,
+        path: str,
+        reference: str,
     ) -> None:
         if isinstance(source, exp.Table):
             ds = self._dataset(source)
@@ -1178,7 +1283,9 @@ class _Statement:
         acc.problems[(reference, "not an output column of its subquery")] = None
         return None
 
-    def _compose(self, col: _Acc, kind: str | None, rank: int, mask: str | None, acc: _Acc, path: str) -> None:
+    def _compose(
+        self, col: _Acc, kind: str | None, rank: int, mask: str | None, acc: _Acc, path: str
+    ) -> None:
         """Carry what ``col`` depends on into ``acc`` through one more step."""
         if kind is None:
             direct = acc.direct
@@ -1189,7 +1296,7 @@ class _Statement:
                 if target is None:
                     target = direct[key] = set()
                 for r, m in transformations:
-                    target.add((r if r > rank else rank, m or mask))
+                    target.add((max(rank, r), m or mask))
             indirect = acc.indirect
             for key, subtypes in col.indirect.items():
                 target_subtypes = indirect.get(key)

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
-from sqlglot.errors import ParseError, TokenError
+from sqlglot.errors import ParseError, SqlglotError, TokenError
 from sqlglot.schema import MappingSchema
 
 from nbgov.errors import ConfigError, SqlParseError
@@ -75,7 +75,9 @@ def parse_statements(sql: str, dialect: Dialect) -> list[exp.Expr]:
         raise SqlParseError(message, line=first.get("line"), col=first.get("col")) from exc
     except TokenError as exc:
         line, col = _position(sql, getattr(exc, "end", None))
-        raise SqlParseError("could not tokenize SQL (unterminated string or quote?)", line=line, col=col) from exc
+        raise SqlParseError(
+            "could not tokenize SQL (unterminated string or quote?)", line=line, col=col
+        ) from exc
     except RecursionError as exc:
         raise SqlParseError("SQL is nested too deeply to parse") from exc
     except Exception as exc:  # sqlglot may fail in other ways on arbitrary text
@@ -111,7 +113,7 @@ def dataset_name(table: exp.Table) -> str | None:
         return ".".join(part.name for part in table.parts)
     if isinstance(this, exp.Func):
         name = this.sql_name().lower() if not isinstance(this, exp.Anonymous) else this.name.lower()
-        if name.startswith("read_") or name.startswith("scan_"):
+        if name.startswith(("read_", "scan_")):
             for arg in this.iter_expressions():
                 if isinstance(arg, exp.Literal) and arg.is_string:
                     return arg.this
@@ -128,7 +130,7 @@ def _table_parts(key: str, dialect: Dialect) -> tuple[str, ...]:
     try:
         table = exp.to_table(key, dialect=dialect)
         return tuple(part.sql(dialect=dialect) for part in table.parts)
-    except Exception:
+    except (SqlglotError, ValueError):
         return (exp.to_identifier(key, quoted=True).sql(dialect=dialect),)
 
 
@@ -138,7 +140,7 @@ def _column_type(type_: str, dialect: Dialect) -> str:
     try:
         exp.DataType.build(type_, dialect=dialect)
         return type_
-    except Exception:
+    except (SqlglotError, ValueError):
         return UNKNOWN_TYPE
 
 
@@ -183,7 +185,7 @@ class Catalog:
         try:
             key: tuple | None = (_freeze(schema), type(dialect), str(dialect.normalization_strategy))
             hash(key)
-        except Exception:
+        except TypeError:
             key = None
         with _built_lock:
             cached = _BUILT.get(key) if key is not None else None
@@ -246,7 +248,7 @@ class Catalog:
             return None
         try:
             found = schema.find(table, raise_on_missing=False)
-        except Exception:
+        except (SqlglotError, KeyError, ValueError):
             return None
         return list(found) if isinstance(found, dict) else None
 

@@ -8,8 +8,9 @@ emit layer adds).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 #: Subtypes of DIRECT transformations, weakest first.
 DIRECT_SUBTYPES = ("IDENTITY", "TRANSFORMATION", "AGGREGATION")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from nbgov.sql import ColumnLineage, column_lineage
@@ -33,13 +33,13 @@ class BenchmarkFigures:
     unresolved: tuple[str, ...]
 
 
-@lru_cache(maxsize=None)
+@cache
 def benchmark_queries(name: str) -> tuple[tuple[str, str], ...]:
     folder = CORPUS / name
     return tuple((p.stem, p.read_text()) for p in sorted(folder.glob("q*.sql")))
 
 
-@lru_cache(maxsize=None)
+@cache
 def benchmark_schema(name: str) -> dict:
     return json.loads((CORPUS / name / "schema.json").read_text())
 
@@ -70,7 +70,7 @@ def benchmark_figures(name: str) -> BenchmarkFigures:
 # --------------------------------------------------------------------------- sqllineage
 
 
-@lru_cache(maxsize=None)
+@cache
 def sqllineage_cases() -> tuple[dict, ...]:
     return tuple(json.loads((CORPUS / "sqllineage_cases.json").read_text())["cases"])
 
@@ -145,7 +145,7 @@ def sqllineage_agreement() -> tuple[int, int, list[tuple[str, set, set]]]:
     for case in cases:
         try:
             expected, got = sqllineage_result(case)
-        except Exception as exc:  # a parse error counts as a disagreement
+        except Exception as exc:  # noqa: BLE001 - a parse error counts as a disagreement
             expected, got = {(a.lower(), b.lower()) for a, b in case["expected"]}, {("error", repr(exc))}
         if expected == got:
             agree += 1
@@ -167,7 +167,9 @@ def main() -> None:
     agree, total, different = sqllineage_agreement()
     print(f"sqllineage cases: {agree}/{total} in exact agreement ({100 * agree / total:.1f}%)")
     for case_id, expected, got in different:
-        print(f"  {case_id}\n     only sqllineage: {sorted(expected - got)}\n     only nbgov:      {sorted(got - expected)}")
+        print(
+            f"  {case_id}\n     only sqllineage: {sorted(expected - got)}\n     only nbgov:      {sorted(got - expected)}"
+        )
 
 
 if __name__ == "__main__":

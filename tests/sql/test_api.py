@@ -25,7 +25,10 @@ from nbgov.sql import lineage as lineage_module
 from tests.spec import spec_report
 
 NBGOV = Path(__file__).resolve().parents[2] / "nbgov"
-SCHEMA = {"orders": {"id": "int", "customer_id": "int", "amount": "double"}, "customers": {"id": "int", "email": "text"}}
+SCHEMA = {
+    "orders": {"id": "int", "customer_id": "int", "amount": "double"},
+    "customers": {"id": "int", "email": "text"},
+}
 
 
 def test_result_is_immutable() -> None:
@@ -37,7 +40,12 @@ def test_result_is_immutable() -> None:
     assert isinstance(column, OutputColumn)
     assert isinstance(column.inputs[0], InputField)
     assert isinstance(column.inputs[0].transformations[0], Transformation)
-    for obj, attr in [(result, "statements"), (statement, "columns"), (column, "name"), (column.inputs[0], "field")]:
+    for obj, attr in [
+        (result, "statements"),
+        (statement, "columns"),
+        (column, "name"),
+        (column.inputs[0], "field"),
+    ]:
         with pytest.raises(dataclasses.FrozenInstanceError):
             setattr(obj, attr, None)
     for value in (result.statements, statement.columns, statement.inputs, column.inputs, column.indirect):
@@ -111,7 +119,10 @@ def test_statements_inputs_outputs_and_last() -> None:
     assert result.last is result[1]
     assert result.to_facet() == result[1].to_facet()
     assert result[0].to_facet()["fields"]["id"]["inputFields"][0]["name"] == "orders"
-    assert repr(result) == "ColumnLineage(statements=3, inputs=['orders', 'a'], outputs=['a', 'b'], unresolved=0)"
+    assert (
+        repr(result)
+        == "ColumnLineage(statements=3, inputs=['orders', 'a'], outputs=['a', 'b'], unresolved=0)"
+    )
 
 
 def test_nothing_with_an_output_gives_an_empty_facet() -> None:
@@ -196,7 +207,10 @@ def test_without_schema_table_lineage_survives_and_unresolved_is_listed() -> Non
     result = column_lineage("INSERT INTO t SELECT a, b FROM x JOIN y ON x.k = y.k")
     statement = result[0]
     assert statement.inputs == ("x", "y") and statement.output == "t"
-    assert [(u.reference, u.column, u.position) for u in statement.unresolved] == [("a", "a", 0), ("b", "b", 1)]
+    assert [(u.reference, u.column, u.position) for u in statement.unresolved] == [
+        ("a", "a", 0),
+        ("b", "b", 1),
+    ]
     assert all(isinstance(u, Unresolved) and u.reason.startswith("ambiguous") for u in statement.unresolved)
 
 
@@ -224,7 +238,9 @@ def test_a_failing_scope_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch)
 
 def test_sqlglot_warnings_do_not_reach_the_notebook(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING)
-    result = column_lineage("CREATE PROCEDURE p() BEGIN INSERT INTO t2 SELECT c FROM t1; END", dialect="bigquery")
+    result = column_lineage(
+        "CREATE PROCEDURE p() BEGIN INSERT INTO t2 SELECT c FROM t1; END", dialect="bigquery"
+    )
     assert [s.kind for s in result] == ["OTHER", "OTHER"]
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 

@@ -62,12 +62,12 @@ def test_benchmark_agrees_with_sqlglot_lineage_per_column(name: str, query_id: s
     nodes = sqlglot_lineage(None, tree, schema=schema, trim_selects=False)
     names = [select.alias_or_name for select in tree.selects]
     assert len(ours.columns) == len(names)
-    for name, column in zip(names, ours.columns):
-        if names.count(name) > 1:
+    for output, column in zip(names, ours.columns):
+        if names.count(output) > 1:
             continue  # lineage() keys its answer by name
         theirs = {
             f"{node.expression.name}.{node.name.split('.')[-1]}"
-            for node in nodes[name].walk()
+            for node in nodes[output].walk()
             if not node.downstream and isinstance(node.expression, exp.Table)
         }
         direct = {f"{f.name}.{f.field}" for f in column.inputs}

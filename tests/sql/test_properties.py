@@ -25,11 +25,68 @@ SCHEMA = {
 }
 
 TOKENS = [
-    "SELECT", "FROM", "WHERE", "JOIN", "ON", "GROUP", "BY", "ORDER", "UNION", "ALL", "WITH", "AS",
-    "INSERT", "INTO", "VALUES", "UPDATE", "SET", "MERGE", "USING", "WHEN", "MATCHED", "THEN", "CASE",
-    "END", "OVER", "PARTITION", "QUALIFY", "LATERAL", "UNNEST", "CREATE", "TABLE", "VIEW", "EXCEPT",
-    "*", ",", "(", ")", ";", ".", "=", "+", "'x'", '"Q"', "1", "t1", "t2", "a", "b", "count", "sum",
-    "NULL", "EXISTS", "IN", "DISTINCT", "LIMIT", "HAVING", "DELETE", "BEGIN", "--", "/*", "*/", "\n",
+    "SELECT",
+    "FROM",
+    "WHERE",
+    "JOIN",
+    "ON",
+    "GROUP",
+    "BY",
+    "ORDER",
+    "UNION",
+    "ALL",
+    "WITH",
+    "AS",
+    "INSERT",
+    "INTO",
+    "VALUES",
+    "UPDATE",
+    "SET",
+    "MERGE",
+    "USING",
+    "WHEN",
+    "MATCHED",
+    "THEN",
+    "CASE",
+    "END",
+    "OVER",
+    "PARTITION",
+    "QUALIFY",
+    "LATERAL",
+    "UNNEST",
+    "CREATE",
+    "TABLE",
+    "VIEW",
+    "EXCEPT",
+    "*",
+    ",",
+    "(",
+    ")",
+    ";",
+    ".",
+    "=",
+    "+",
+    "'x'",
+    '"Q"',
+    "1",
+    "t1",
+    "t2",
+    "a",
+    "b",
+    "count",
+    "sum",
+    "NULL",
+    "EXISTS",
+    "IN",
+    "DISTINCT",
+    "LIMIT",
+    "HAVING",
+    "DELETE",
+    "BEGIN",
+    "--",
+    "/*",
+    "*/",
+    "\n",
 ]
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -122,7 +179,9 @@ def queries(draw, depth: int = 0) -> tuple[str, list[str], set[str]]:
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(queries(), st.sampled_from(["duckdb", "postgres", "spark", "snowflake", None]))
-def test_output_fields_are_projection_names(query: tuple[str, list[str], set[str]], dialect: str | None) -> None:
+def test_output_fields_are_projection_names(
+    query: tuple[str, list[str], set[str]], dialect: str | None
+) -> None:
     sql, names, tables = query
     result = column_lineage(sql, dialect=dialect, schema=SCHEMA)
     assert not result.unresolved, result.unresolved
