@@ -475,6 +475,23 @@ class _Candidate:
     needs_context: bool = False
 
 
+def _mixed_column(cands: list[_Candidate], n: int, hinted: set[str]) -> None:
+    """A column that is almost all PII of several types (a ``contact`` column of emails and
+    phone numbers): each type with at least 10% of the values (and two of them) is raised
+    to one level below what the combined coverage would give on its own. Not when the
+    column name names one of the types (``mobile``): then the others are coincidences."""
+    whole = [c for c in cands if not c.needs_context and c.level > 0]
+    if len(whole) < 2 or hinted & {c.info_type for c in whole}:
+        return
+    coverage = min(1.0, sum(c.ratio for c in whole))  # validators claim disjoint values
+    if coverage < 0.9:
+        return
+    for c in whole:
+        if c.ratio >= 0.1 and c.ratio * n >= 2 and c.level < _level(coverage) - 1:
+            c.level = _level(coverage) - 1
+            c.reasons.append(f"{coverage:.0%} of the column is PII of {len(whole)} types")
+
+
 def _example(values: pd.Series, mask: np.ndarray, info_type: str) -> str:
     if not mask.any():
         return ""
@@ -655,6 +672,7 @@ class _Classifier:
         strong("PHONE_NUMBER", ph, "phone numbers")
         strong("STREET_ADDRESS", take(on(v.street_address, has_digit & ~has_at)), "street addresses")
         self._names(s, hint, pos, neg, claimed | has_digit | has_at, cands)
+        _mixed_column(cands, n, pos)
         if claimed.mean() < 0.5 and _is_free_text(s):
             self._embedded(s, cands)
         for ident, pats in self.customs:

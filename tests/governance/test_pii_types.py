@@ -191,5 +191,9 @@ def test_free_text_embedding_several_types():
 
 def test_mixed_column_carries_several_types():
     values = ["john.smith@example.com", "+44 20 7946 0958", "mary@example.org", "+33 6 12 34 56 78"] * 5
-    report = classify_pii(pd.DataFrame({"contact": values}), min_likelihood="POSSIBLE", today=TODAY)
+    report = classify_pii(pd.DataFrame({"contact": values}), today=TODAY)
     assert report.info_types("contact") == {"EMAIL_ADDRESS", "PHONE_NUMBER"}
+    assert {f.likelihood.name for f in report} == {"LIKELY"}
+    # half emails, half junk: not PII enough for the default threshold
+    junk = ["john.smith@example.com", "n/a", "mary@example.org", "unknown"] * 5
+    assert classify_pii(pd.DataFrame({"contact": junk}), today=TODAY).findings == ()
