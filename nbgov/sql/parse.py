@@ -154,9 +154,12 @@ def _freeze(value: object) -> object:
 
 
 #: Recently built schemas: building sqlglot's normalised schema costs more than reading
-#: a query, and a notebook passes the same schema again and again.
-_BUILT: OrderedDict[tuple, tuple[dict, MappingSchema]] = OrderedDict()
+#: a query, and a notebook passes the same schema again and again. A schema is rebuilt
+#: after ``_BUILT_USES`` uses, because sqlglot's lookup caches keep the table nodes (and so
+#: the trees) they were asked about.
+_BUILT: OrderedDict[tuple, list] = OrderedDict()  # key -> [tables, schema, uses]
 _BUILT_SIZE = 8
+_BUILT_USES = 256
 _built_lock = threading.Lock()
 
 
@@ -190,15 +193,20 @@ class Catalog:
         with _built_lock:
             cached = _BUILT.get(key) if key is not None else None
             if cached is not None:
-                _BUILT.move_to_end(key)
+                cached[2] += 1
+                if cached[2] > _BUILT_USES:
+                    del _BUILT[key]
+                    cached = None
+                else:
+                    _BUILT.move_to_end(key)
         if cached is not None:
-            self._tables, self._schema = cached
+            self._tables, self._schema = cached[0], cached[1]
         else:
             self._flatten(schema, ())
             self._schema = self._build() if self._tables else None
             if key is not None and self._schema is not None:
                 with _built_lock:
-                    _BUILT[key] = (self._tables, self._schema)
+                    _BUILT[key] = [self._tables, self._schema, 0]
                     while len(_BUILT) > _BUILT_SIZE:
                         _BUILT.popitem(last=False)
         self._user = frozenset(self._tables)

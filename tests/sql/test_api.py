@@ -264,3 +264,13 @@ def test_only_nbgov_sql_imports_sqlglot() -> None:
 def test_nbgov_sql_does_not_import_openlineage_ipython_or_pandas() -> None:
     for path in (NBGOV / "sql").rglob("*.py"):
         assert not _imports(path) & {"openlineage", "IPython", "pandas"}, path
+
+
+def test_a_reused_schema_is_rebuilt_now_and_then(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nbgov.sql import parse as parse_module
+
+    monkeypatch.setattr(parse_module, "_BUILT_USES", 2)
+    schema = {"rebuilt": {"a": "int", "b": "int"}}
+    facets = [column_lineage("SELECT * FROM rebuilt", schema=schema).to_facet() for _ in range(7)]
+    assert all(facet == facets[0] for facet in facets)
+    assert list(facets[0]["fields"]) == ["a", "b"]
