@@ -1,0 +1,96 @@
+"""Pure model: node id grammar, time normalisation, redaction, event normalisation."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from nbgov.errors import InvalidEventError, InvalidNodeIdError
+from nbgov.model import NodeId, NodeType, normalize_event, redact_event, redact_url
+from nbgov.model.events import normalize_time
+from nbgov.model.redact import may_hold_secret
+
+text = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=20)
+
+
+@given(ns=text, name=text, field=text.filter(lambda f: ":" not in f),
+       kind=st.sampled_from([NodeType.DATASET, NodeType.JOB, NodeType.DATASET_FIELD]))
+def test_every_node_id_reads_back_among_its_candidates(ns: str, name: str, field: str, kind: NodeType) -> None:
+    node = NodeId(kind, ns, name, field if kind is NodeType.DATASET_FIELD else None)
+    assert node in NodeId.candidates(str(node))
+
+
+@pytest.mark.parametrize(
+    ("text", "namespace", "name", "field"),
+    [
+        ("dataset:postgres://db:5432:public.orders", "postgres://db:5432", "public.orders", None),
+        ("dataset:file:/data/x.csv", "file", "/data/x.csv", None),
+        ("dataset:s3://bucket:path/to/obj", "s3://bucket", "path/to/obj", None),
+        ("job:food_delivery:etl.orders", "food_delivery", "etl.orders", None),
+        ("datasetField:postgres://db:5432:public.orders:amount", "postgres://db:5432", "public.orders", "amount"),
+        ("dataset:bigquery:project.ds.table", "bigquery", "project.ds.table", None),
+    ],
+)
+def test_marquez_reading_comes_first(text: str, namespace: str, name: str, field: str | None) -> None:
+    node = NodeId.parse(text)
+    assert (node.namespace, node.name, node.field) == (namespace, name, field)
+    assert str(node) == text
+
+
+@pytest.mark.parametrize("text", ["", "dataset", "table:a:b", "dataset:onlyns", "datasetField:ns:name", "job::"])
+def test_malformed_ids_raise_their_own_error(text: str) -> None:
+    with pytest.raises(InvalidNodeIdError):
+        NodeId.candidates(text)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-01-01T00:00:00Z", "2024-01-01T00:00:00.000000Z"),
+        ("2024-01-01T00:00:00.5Z", "2024-01-01T00:00:00.500000Z"),
+        ("2024-01-01T01:30:00+01:30", "2024-01-01T00:00:00.000000Z"),
+        ("2024-01-01T00:00:00.123456789-02:00", "2024-01-01T02:00:00.123456Z"),
+        ("2024-01-01 00:00:00", "2024-01-01T00:00:00.000000Z"),
+    ],
+)
+def test_times_normalise_to_sortable_utc(value: str, expected: str) -> None:
+    assert normalize_time(value) == expected
+
+
+@pytest.mark.parametrize("value", ["yesterday", "2024-02-30T00:00:00Z", "2024-13-01T00:00:00Z", ""])
+def test_bad_times_raise(value: str) -> None:
+    with pytest.raises(ValueError):
+        normalize_time(value)
+
+
+@pytest.mark.parametrize(
+    ("raw", "redacted"),
+    [
+        ("postgresql://alice:s3cret@db:5432/x", "postgresql://alice:***@db:5432/x"),
+        ("mysql://u:p%40ss@h/db?ssl=1", "mysql://u:***@h/db?ssl=1"),
+        ("https://h/api?token=abc&x=1", "https://h/api?token=***&x=1"),
+        ("postgres://db:5432", "postgres://db:5432"),
+        ("s3://bucket/key", "s3://bucket/key"),
+    ],
+)
+def test_urls_lose_their_secrets(raw: str, redacted: str) -> None:
+    assert redact_url(raw) == redacted
+    assert may_hold_secret(f'"{raw}"') == (raw != redacted)
+
+
+def test_redact_event_masks_secrets_anywhere_and_reports_it() -> None:
+    event = {"job": {"facets": {"sql": {"query": "-- from postgresql://bob:hunter2@db/x"}}}}
+    out, changed = redact_event(event)
+    assert changed and "hunter2" not in str(out)
+    assert redact_event({"a": ["postgres://db:5432"]}) == ({"a": ["postgres://db:5432"]}, False)
+
+
+@given(st.recursive(st.none() | st.booleans() | st.integers() | text,
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3),
+                    max_leaves=12))
+def test_normalize_event_only_ever_raises_its_own_error(value: object) -> None:
+    try:
+        normalize_event(value)  # type: ignore[arg-type]
+    except InvalidEventError:
+        pass
