@@ -1095,6 +1095,16 @@ class _Statement:
                     acc.tables.update(self.frame.row_tables)  # COUNT(*): the table as a whole
         elif isinstance(node, exp.Func) and kind is None and _is_masking(node):
             mask = node.sql(dialect=self.dialect).split("(", 1)[0].strip().upper() or "MASKED"
+        elif isinstance(node, exp.Binary):
+            # long AND / OR / + chains are deep left-leaning trees: walk them with a stack
+            stack = [node]
+            while stack:
+                item = stack.pop()
+                if isinstance(item, exp.Binary) and not isinstance(item, exp.Dot):
+                    stack.extend(reversed(list(item.iter_expressions())))
+                else:
+                    visit(item, kind, inner, mask, acc)
+            return
         for child in node.iter_expressions():
             visit(child, kind, inner, mask, acc)
 
