@@ -24,9 +24,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "governance")]
+sys.path.insert(0, str(ROOT))
 
-from pii_corpus import DECOYS, HELDOUT_LOCALES, TODAY, TUNING_LOCALES, macro_f1, make_frame, score  # noqa: E402
+from tests.governance.pii_corpus import DECOYS, HELDOUT_LOCALES, TODAY, TUNING_LOCALES, macro_f1, make_frame, score  # noqa: E402
 
 INFO_TYPES = (
     "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD_NUMBER", "US_SOCIAL_SECURITY_NUMBER", "PERSON_NAME",

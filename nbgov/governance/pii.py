@@ -456,13 +456,15 @@ def _scatter(values: np.ndarray, where: np.ndarray) -> np.ndarray:
     return out
 
 
-def _is_free_text(s: pd.Series) -> bool:
-    """Sentences rather than values: five or more words, a third of them lower-case words."""
-    tokens = s.str.count(r"\S+")
-    if float(tokens.median()) < 5:
+_LOWER_WORD = re.compile(r"(?<!\S)[a-zß-öø-ÿ]{2,}(?=[\s,.;:!?]|$)")
+
+
+def _is_free_text(words: np.ndarray, lower: np.ndarray) -> bool:
+    """Sentences rather than values: a median of five or more words, a third of them
+    lower-case words."""
+    if len(words) == 0 or float(np.median(words)) < 5:
         return False
-    lower = s.str.count(r"(?<!\S)[a-zß-öø-ÿ]{2,}(?=[\s,.;:!?]|$)")
-    return float(lower.sum()) / max(1.0, float(tokens.sum())) >= 0.3
+    return float(lower.sum()) / max(1.0, float(words.sum())) >= 0.3
 
 
 @dataclass
@@ -670,10 +672,18 @@ class _Classifier:
         if "PHONE_NUMBER" in pos:
             ph |= take(ph_bare)
         strong("PHONE_NUMBER", ph, "phone numbers")
-        strong("STREET_ADDRESS", take(on(v.street_address, has_digit & ~has_at)), "street addresses")
-        self._names(s, hint, pos, neg, claimed | has_digit | has_at, cands)
+        # Sentences (8+ words, half of them lower-case words) are left to the free-text pass.
+        words = s.str.count(r"\S+").to_numpy(dtype=float)
+        lower = s.str.count(_LOWER_WORD).to_numpy(dtype=float)
+        prose = (words >= 8) & (lower >= 0.5 * words)
+        spaced = words >= 2
+        strong("STREET_ADDRESS", take(on(v.street_address, has_digit & spaced & ~has_at & ~prose)),
+               "street addresses")
+        # Names need two words, unless the column name says "name" (a first-name column).
+        one_word = ~spaced if "PERSON_NAME" not in pos else np.zeros(n, dtype=bool)
+        self._names(s, hint, pos, neg, claimed | has_digit | has_at | prose | one_word, cands)
         _mixed_column(cands, n, pos)
-        if claimed.mean() < 0.5 and _is_free_text(s):
+        if claimed.mean() < 0.5 and _is_free_text(words, lower):
             self._embedded(s, cands)
         for ident, pats in self.customs:
             self._custom(s, hint, ident, pats, cands)
