@@ -24,9 +24,11 @@ from nbgov.errors import (  # noqa: E402
     StoreError,
 )
 from nbgov.model.nodes import NodeId, NodeType  # noqa: E402
+from nbgov.sql import ColumnLineage, column_lineage  # noqa: E402
 from nbgov.store import Store, open_store  # noqa: E402
 
 __all__ = [
+    "ColumnLineage",
     "ConfigError",
     "EmitError",
     "InvalidEventError",
@@ -40,5 +42,6 @@ __all__ = [
     "Store",
     "StoreError",
     "__version__",
+    "column_lineage",
     "open_store",
 ]
