@@ -106,8 +106,10 @@ def run_nbgov(rows: int) -> None:
         print(f"  planted missed        : {missing}")
     print(f"  false alarms          : {len(false)}  {false if false else ''}")
     print(f"  schema changes        : {[(c.type, c.column, c.severity) for c in report.schema_changes]}")
-    print(f"  noise-only: CPU-s {cpu_noise:.3f}, drifted {list(quiet.drifted_columns)}, "
-          f"schema changes {len(quiet.schema_changes)}")
+    print(
+        f"  noise-only: CPU-s {cpu_noise:.3f}, drifted {list(quiet.drifted_columns)}, "
+        f"schema changes {len(quiet.schema_changes)}"
+    )
     print(f"  columns differ        : {[(c.type, c.column, c.severity) for c in schema.schema_changes]}")
     for c in report.columns:
         if c.drifted:

@@ -26,16 +26,36 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.governance.pii_corpus import DECOYS, HELDOUT_LOCALES, TODAY, TUNING_LOCALES, macro_f1, make_frame, score  # noqa: E402
+from tests.governance.pii_corpus import (
+    DECOYS,
+    HELDOUT_LOCALES,
+    TODAY,
+    TUNING_LOCALES,
+    macro_f1,
+    make_frame,
+    score,
+)
 
 INFO_TYPES = (
-    "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD_NUMBER", "US_SOCIAL_SECURITY_NUMBER", "PERSON_NAME",
-    "STREET_ADDRESS", "IP_ADDRESS", "IBAN_CODE", "DATE_OF_BIRTH",
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "CREDIT_CARD_NUMBER",
+    "US_SOCIAL_SECURITY_NUMBER",
+    "PERSON_NAME",
+    "STREET_ADDRESS",
+    "IP_ADDRESS",
+    "IBAN_CODE",
+    "DATE_OF_BIRTH",
 )
 PRESIDIO_MAP = {
-    "EMAIL_ADDRESS": "EMAIL_ADDRESS", "PHONE_NUMBER": "PHONE_NUMBER", "CREDIT_CARD": "CREDIT_CARD_NUMBER",
-    "US_SSN": "US_SOCIAL_SECURITY_NUMBER", "PERSON": "PERSON_NAME", "LOCATION": "STREET_ADDRESS",
-    "IP_ADDRESS": "IP_ADDRESS", "IBAN_CODE": "IBAN_CODE",
+    "EMAIL_ADDRESS": "EMAIL_ADDRESS",
+    "PHONE_NUMBER": "PHONE_NUMBER",
+    "CREDIT_CARD": "CREDIT_CARD_NUMBER",
+    "US_SSN": "US_SOCIAL_SECURITY_NUMBER",
+    "PERSON": "PERSON_NAME",
+    "LOCATION": "STREET_ADDRESS",
+    "IP_ADDRESS": "IP_ADDRESS",
+    "IBAN_CODE": "IBAN_CODE",
 }
 
 
@@ -101,7 +121,10 @@ def run_presidio(rows: int, locales) -> None:
     model = Path(tempfile.mkdtemp()) / "blank_en"
     spacy.blank("en").to_disk(model)
     provider = NlpEngineProvider(
-        nlp_configuration={"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": str(model)}]}
+        nlp_configuration={
+            "nlp_engine_name": "spacy",
+            "models": [{"lang_code": "en", "model_name": str(model)}],
+        }
     )
     engine = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
     engine.analyze("warm up john@example.com", language="en")
@@ -126,8 +149,10 @@ def run_presidio(rows: int, locales) -> None:
         any_score.append((loc, pred_any, labels))
     f1, decoys, totals = _tally(results)
     _, decoys_any, _ = _tally(any_score)
-    print(f"Presidio {_version('presidio-analyzer')} (blank spaCy 'en', regex recognizers)  "
-          f"frames: {len(locales)} x {rows:,} rows x 24 columns")
+    print(
+        f"Presidio {_version('presidio-analyzer')} (blank spaCy 'en', regex recognizers)  "
+        f"frames: {len(locales)} x {rows:,} rows x 24 columns"
+    )
     print(f"  cells / CPU-s     : {cells / cpu:,.0f}")
     print(f"  10k x 24 frame    : ~{240_000 / (cells / cpu):.1f} CPU-s (extrapolated)")
     print(f"  macro F1 (column) : {f1:.3f}")

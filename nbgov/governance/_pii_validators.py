@@ -106,8 +106,12 @@ _CC_ISSUERS = (
 )
 _CC_ISSUER_RE = re.compile(r"^(?:" + _CC_ISSUERS + r")$")
 # Bare, or in groups of 4 (Amex 4-6-5), separated by single spaces or dashes.
-_CC_SHAPE = re.compile(r"^(?:[0-9]{12,19}|[0-9]{4}(?:([ \-])[0-9]{4}){2,3}(?:\1[0-9]{1,3})?|[0-9]{4}([ \-])[0-9]{6}\2[0-9]{4,5})$")
-CC_EMBEDDED = re.compile(r"(?<![0-9\-.])(?:[0-9]{4}(?:[ \-]?[0-9]{4}){2}[ \-]?[0-9]{1,7}|[0-9]{4}[ \-][0-9]{6}[ \-][0-9]{5})(?![0-9\-])")
+_CC_SHAPE = re.compile(
+    r"^(?:[0-9]{12,19}|[0-9]{4}(?:([ \-])[0-9]{4}){2,3}(?:\1[0-9]{1,3})?|[0-9]{4}([ \-])[0-9]{6}\2[0-9]{4,5})$"
+)
+CC_EMBEDDED = re.compile(
+    r"(?<![0-9\-.])(?:[0-9]{4}(?:[ \-]?[0-9]{4}){2}[ \-]?[0-9]{1,7}|[0-9]{4}[ \-][0-9]{6}[ \-][0-9]{5})(?![0-9\-])"
+)
 
 
 def credit_card_digits(digits: pd.Series) -> np.ndarray:
@@ -150,25 +154,58 @@ _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
 _IPV4 = _OCTET + r"(?:\." + _OCTET + r"){3}"
 _H = r"[0-9a-fA-F]{1,4}"
 _IPV6 = (
-    r"(?:(?:" + _H + r":){7}" + _H
-    + r"|(?:" + _H + r":){1,7}:"
-    + r"|(?:" + _H + r":){1,6}:" + _H
-    + r"|(?:" + _H + r":){1,5}(?::" + _H + r"){1,2}"
-    + r"|(?:" + _H + r":){1,4}(?::" + _H + r"){1,3}"
-    + r"|(?:" + _H + r":){1,3}(?::" + _H + r"){1,4}"
-    + r"|(?:" + _H + r":){1,2}(?::" + _H + r"){1,5}"
-    + r"|" + _H + r":(?::" + _H + r"){1,6}"
-    + r"|::(?:" + _H + r":){0,5}" + _H
-    + r"|(?:" + _H + r":){6}" + _IPV4
-    + r"|::(?:ffff(?::0{1,4})?:)?" + _IPV4
+    r"(?:(?:"
+    + _H
+    + r":){7}"
+    + _H
+    + r"|(?:"
+    + _H
+    + r":){1,7}:"
+    + r"|(?:"
+    + _H
+    + r":){1,6}:"
+    + _H
+    + r"|(?:"
+    + _H
+    + r":){1,5}(?::"
+    + _H
+    + r"){1,2}"
+    + r"|(?:"
+    + _H
+    + r":){1,4}(?::"
+    + _H
+    + r"){1,3}"
+    + r"|(?:"
+    + _H
+    + r":){1,3}(?::"
+    + _H
+    + r"){1,4}"
+    + r"|(?:"
+    + _H
+    + r":){1,2}(?::"
+    + _H
+    + r"){1,5}"
+    + r"|"
+    + _H
+    + r":(?::"
+    + _H
+    + r"){1,6}"
+    + r"|::(?:"
+    + _H
+    + r":){0,5}"
+    + _H
+    + r"|(?:"
+    + _H
+    + r":){6}"
+    + _IPV4
+    + r"|::(?:ffff(?::0{1,4})?:)?"
+    + _IPV4
     + r")"
 )
 _IP_FULL = re.compile(
     r"^(?:" + _IPV4 + r"(?:/[0-9]{1,2}|:[0-9]{1,5})?|\[?" + _IPV6 + r"(?:%\w+)?\]?(?:/[0-9]{1,3})?)$"
 )
-IP_EMBEDDED = re.compile(
-    r"(?<![\w.:])(?:" + _IPV4 + r"(?![\w.]*[0-9])|" + _IPV6 + r"(?![\w:]))"
-)
+IP_EMBEDDED = re.compile(r"(?<![\w.:])(?:" + _IPV4 + r"(?![\w.]*[0-9])|" + _IPV6 + r"(?![\w:]))")
 
 
 def ip_address(s: pd.Series) -> np.ndarray:
@@ -178,7 +215,9 @@ def ip_address(s: pd.Series) -> np.ndarray:
 # --------------------------------------------------------------------------- IBAN
 
 _IBAN_SHAPE = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$")
-IBAN_EMBEDDED = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![A-Za-z0-9])")
+IBAN_EMBEDDED = re.compile(
+    r"(?<![A-Za-z0-9])[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![A-Za-z0-9])"
+)
 _LETTERS = {ord(c): str(ord(c) - 55) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
 
 
@@ -250,9 +289,11 @@ def phone(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 # --------------------------------------------------------------------------- dates of birth
 
 _DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%m/%d/%Y", "%Y/%m/%d", "%d-%m-%Y", "%Y%m%d")
-_DATE_SHAPE = re.compile(r"^(?:[0-9]{4}[\-/][0-9]{1,2}[\-/][0-9]{1,2}|[0-9]{1,2}[./\-][0-9]{1,2}[./\-][0-9]{4}|"
-                         r"(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01]))"
-                         r"(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
+_DATE_SHAPE = re.compile(
+    r"^(?:[0-9]{4}[\-/][0-9]{1,2}[\-/][0-9]{1,2}|[0-9]{1,2}[./\-][0-9]{1,2}[./\-][0-9]{4}|"
+    r"(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01]))"
+    r"(?:[ T]00:00(?::00(?:\.0+)?)?)?$"
+)
 DOB_EMBEDDED = re.compile(
     r"(?i:\b(?:born|birth|dob|d\.o\.b\.?|birthday|geboren|geburtsdatum|né|née|nacid[oa]|nat[oa]|"
     r"geboren op|nascid[oa]|naissance|nacimiento|nascita|nascimento)\b)[^0-9]{0,25}"
@@ -296,7 +337,23 @@ def ages(dates: pd.Series, today: _dt.date) -> np.ndarray:
 
 _CAP_TOKEN = re.compile(rf"^[{_UP}][{_UP}{_LO}'’\-]*[{_LO}]$")
 _HAS_FORBIDDEN = re.compile(r"[0-9@/\\_#%&+=<>|:;!?*\[\]{}\"]")
-_TITLES = ("Mr", "Mrs", "Ms", "Dr", "Prof", "Herr", "Frau", "Mme", "Mlle", "Sr", "Sra", "Dott", "Sig", "Dhr", "Mevr")
+_TITLES = (
+    "Mr",
+    "Mrs",
+    "Ms",
+    "Dr",
+    "Prof",
+    "Herr",
+    "Frau",
+    "Mme",
+    "Mlle",
+    "Sr",
+    "Sra",
+    "Dott",
+    "Sig",
+    "Dhr",
+    "Mevr",
+)
 # A capitalised word followed by a capitalised surname (with particles), or a title and a name.
 # Which pairs are names is decided after extraction: the first word must be a common given
 # name (or a title) and the last must not be a street or company word.
@@ -325,7 +382,10 @@ class NameEvidence:
 def person_name(s: pd.Series) -> NameEvidence:
     n = len(s)
     clean = s.str.replace(r"[,\s]+", " ", regex=True).str.strip()
-    ok_chars = ~clean.str.contains(_HAS_FORBIDDEN).to_numpy(dtype=bool, copy=True) & (clean.str.len() <= 60).to_numpy()
+    ok_chars = (
+        ~clean.str.contains(_HAS_FORBIDDEN).to_numpy(dtype=bool, copy=True)
+        & (clean.str.len() <= 60).to_numpy()
+    )
     tok = clean.str.split(" ").explode()
     tok = tok[tok.notna() & (tok != "")]
     rows = tok.index.to_numpy()
@@ -366,9 +426,7 @@ _INTL_ALT = trie_regex(_INTL_STREET)
 _SUFFIX_ALT = trie_regex(lex.STREET_SUFFIXES)
 _HOUSE = r"[0-9]{1,5}[A-Za-z]?(?:\s?[\-/]\s?[0-9]{1,5}[A-Za-z]?)?"
 # 12 Baker Street / 36 Debra Forges / 78, rue de Bailly / Studio 8, Leigh Fort
-_ADDR_NUMBER_FIRST = (
-    rf"(?<![\w.,])(?:{_HOUSE})(?:\s?(?:bis|ter))?,?\s+(?:[^\s,]+\s+){{0,4}}?(?:(?:{_EN_ALT})\.?|(?i:{_INTL_ALT}))(?![\w])"
-)
+_ADDR_NUMBER_FIRST = rf"(?<![\w.,])(?:{_HOUSE})(?:\s?(?:bis|ter))?,?\s+(?:[^\s,]+\s+){{0,4}}?(?:(?:{_EN_ALT})\.?|(?i:{_INTL_ALT}))(?![\w])"
 # Calle de Alcalá 12 / Via Roma, 12 / Rua Augusta, 123 / boulevard Lévy, 29514 Paris
 _ADDR_WORD_FIRST = rf"(?<![\w])(?:(?i:{_INTL_ALT})|(?:{_EN_ALT}))\.?\s+(?:[^\s,]+[\s,]+){{0,6}}?(?:n\.?\s?|nº\s?|no\.?\s?)?{_HOUSE}(?![0-9])"
 # Hauptstraße 5 / Kerkstraat 12a / Müller-Weg 7
@@ -381,11 +439,14 @@ ADDRESS_EMBEDDED = re.compile(
 
 def street_address(s: pd.Series) -> np.ndarray:
     flat = s.str.replace(r"\s*[\r\n]+\s*", ", ", regex=True)
-    short = (flat.str.count(r"\S+") <= 16).to_numpy() & ~flat.str.contains("@", regex=False).to_numpy(dtype=bool, copy=True)
+    short = (flat.str.count(r"\S+") <= 16).to_numpy() & ~flat.str.contains("@", regex=False).to_numpy(
+        dtype=bool, copy=True
+    )
     return short & flat.str.contains(ADDRESS_ANY).to_numpy(dtype=bool, copy=True)
 
 
 # --------------------------------------------------------------------------- free text
+
 
 def find_all(s: pd.Series, pattern: re.Pattern[str]) -> pd.Series:
     """Every match of *pattern* in every value, as one long Series indexed by row."""
@@ -399,4 +460,10 @@ def find_all(s: pd.Series, pattern: re.Pattern[str]) -> pd.Series:
 def any_by_row(mask: np.ndarray, index: pd.Index, rows: pd.Index) -> np.ndarray:
     if len(index) == 0:
         return np.zeros(len(rows), dtype=bool)
-    return pd.Series(mask, index=index).groupby(level=0).any().reindex(rows, fill_value=False).to_numpy(dtype=bool, copy=True)
+    return (
+        pd.Series(mask, index=index)
+        .groupby(level=0)
+        .any()
+        .reindex(rows, fill_value=False)
+        .to_numpy(dtype=bool, copy=True)
+    )

@@ -133,15 +133,18 @@ class CustomIdentifier:
             except KeyError as exc:
                 raise PiiConfigError(f"missing key {exc.args[0]!r}", field=f"custom[{index}]") from None
         else:
-            raise PiiConfigError(f"expected a mapping or CustomIdentifier, got {type(spec).__name__}",
-                                 field=f"custom[{index}]")
+            raise PiiConfigError(
+                f"expected a mapping or CustomIdentifier, got {type(spec).__name__}", field=f"custom[{index}]"
+            )
         where = f"custom[{index}]"
         if not isinstance(ident.name, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,63}", ident.name):
             raise PiiConfigError("name must be an identifier like CUST_ID", field=f"{where}.name")
         if ident.name.upper() in INFO_TYPES:
             raise PiiConfigError(f"{ident.name} is a built-in info type", field=f"{where}.name")
-        if not isinstance(ident.max_distance, int) or isinstance(ident.max_distance, bool) or not (
-            0 <= ident.max_distance <= 300
+        if (
+            not isinstance(ident.max_distance, int)
+            or isinstance(ident.max_distance, bool)
+            or not (0 <= ident.max_distance <= 300)
         ):
             raise PiiConfigError("max_distance must be an int in 0..300", field=f"{where}.max_distance")
         if not isinstance(ident.regex, str) or not ident.regex:
@@ -245,7 +248,8 @@ class PiiReport:
     def to_frame(self) -> pd.DataFrame:
         """One row per (column, info type) with exactly the columns ``FRAME_COLUMNS``."""
         rows = [
-            (f.column, f.info_type, f.likelihood.name, f.match_ratio, f.sampled, f.example) for f in self.findings
+            (f.column, f.info_type, f.likelihood.name, f.match_ratio, f.sampled, f.example)
+            for f in self.findings
         ]
         frame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS))
         return frame.astype({"match_ratio": "float64", "sampled": "int64"})
@@ -512,7 +516,7 @@ def _compile_custom(ident: CustomIdentifier) -> _CustomPatterns:
     m = re.match(r"^\(\?([aiLmsux]+)\)", body)
     prefix = ""
     if m:
-        prefix, body = f"(?{m.group(1)})", body[m.end():]
+        prefix, body = f"(?{m.group(1)})", body[m.end() :]
     near = None
     if ident.keywords:
         kw = "|".join(re.escape(k.strip()) for k in ident.keywords)
@@ -529,9 +533,12 @@ class _Classifier:
 
     def column(self, name: str, col: pd.Series, sample: int, seed: int) -> tuple[int, list[_Candidate]]:
         dtype = col.dtype
-        if pd.api.types.is_bool_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype) and len(
-            dtype.categories
-        ) <= 2 and dtype.categories.isin([True, False, "True", "False"]).all():
+        if (
+            pd.api.types.is_bool_dtype(dtype)
+            or isinstance(dtype, pd.CategoricalDtype)
+            and len(dtype.categories) <= 2
+            and dtype.categories.isin([True, False, "True", "False"]).all()
+        ):
             return int(col.notna().sum()), []
         s = _sample(col, sample, seed)
         hint = lex.normalise_column_name(name)
@@ -541,12 +548,18 @@ class _Classifier:
             return len(s), []
         if pd.api.types.is_float_dtype(dtype):
             vals = s.to_numpy(dtype=float)
-            if len(vals) == 0 or not np.all(np.isfinite(vals) & (vals == np.round(vals))) or np.abs(vals).max() >= 2**53:
+            if (
+                len(vals) == 0
+                or not np.all(np.isfinite(vals) & (vals == np.round(vals)))
+                or np.abs(vals).max() >= 2**53
+            ):
                 return len(s), []
         if dtype == object and len(s):
             kind = pd.api.types.infer_dtype(s, skipna=True)
             if kind in ("date", "datetime", "datetime64"):
-                return len(s), self._dates(pd.to_datetime(s, errors="coerce").reset_index(drop=True), None, hint)
+                return len(s), self._dates(
+                    pd.to_datetime(s, errors="coerce").reset_index(drop=True), None, hint
+                )
             if kind == "boolean":
                 return len(s), []
         text = _as_text(s)
@@ -559,8 +572,9 @@ class _Classifier:
         neg = bool(lex.NEGATIVE_HINT.search(hint))
         return pos, neg
 
-    def _dates(self, dates: pd.Series, text: pd.Series | None, hint: str, claimed: np.ndarray | None = None
-               ) -> list[_Candidate]:
+    def _dates(
+        self, dates: pd.Series, text: pd.Series | None, hint: str, claimed: np.ndarray | None = None
+    ) -> list[_Candidate]:
         n = len(dates)
         if n == 0:
             return []
@@ -577,13 +591,27 @@ class _Classifier:
         a = v.ages(dates[ok], self.today)
         q1, med, q3 = np.percentile(a, [25, 50, 75])
         if "DATE_OF_BIRTH" in pos:
-            return [_Candidate("DATE_OF_BIRTH", min(5, level + 1), ratio, example,
-                               [f"{ratio:.0%} plausible birth dates", "column name hint"])]
+            return [
+                _Candidate(
+                    "DATE_OF_BIRTH",
+                    min(5, level + 1),
+                    ratio,
+                    example,
+                    [f"{ratio:.0%} plausible birth dates", "column name hint"],
+                )
+            ]
         if med >= 12 and q3 - q1 >= 5 and a.max() >= 18:
             # Birth-like spread of ages, but no name evidence: needs frame context (a person column).
-            return [_Candidate("DATE_OF_BIRTH", min(level, 3), ratio, example,
-                               [f"{ratio:.0%} plausible birth dates, median implied age {med:.0f}"],
-                               needs_context=True)]
+            return [
+                _Candidate(
+                    "DATE_OF_BIRTH",
+                    min(level, 3),
+                    ratio,
+                    example,
+                    [f"{ratio:.0%} plausible birth dates, median implied age {med:.0f}"],
+                    needs_context=True,
+                )
+            ]
         return [_Candidate("DATE_OF_BIRTH", min(level, 2), ratio, example, [f"{ratio:.0%} past dates"])]
 
     def _text(self, s: pd.Series, hint: str) -> list[_Candidate]:
@@ -643,8 +671,11 @@ class _Classifier:
 
         strong("EMAIL_ADDRESS", take(on(v.email, has_at)), "valid email addresses")
         strong("IBAN_CODE", take(on(v.iban, ibanish)), "IBANs with valid length and mod-97 checksum")
-        strong("CREDIT_CARD_NUMBER", take(on(v.credit_card, numeric)),
-               "card numbers with issuer prefix and Luhn checksum")
+        strong(
+            "CREDIT_CARD_NUMBER",
+            take(on(v.credit_card, numeric)),
+            "card numbers with issuer prefix and Luhn checksum",
+        )
         ssn_fmt, ssn_bare = on2(v.ssn, numeric)
         ssn_mask = take(ssn_fmt)
         ssn_pos = "US_SOCIAL_SECURITY_NUMBER" in pos
@@ -655,9 +686,15 @@ class _Classifier:
             bare = take(ssn_bare)
             if bare.any():
                 r = bare.sum() / n
-                cands.append(_Candidate("US_SOCIAL_SECURITY_NUMBER", min(_level(r), 2), r,
-                                        _example(s, bare, "US_SOCIAL_SECURITY_NUMBER"),
-                                        [f"{r:.0%} bare 9-digit values pass SSN rules, no corroboration"]))
+                cands.append(
+                    _Candidate(
+                        "US_SOCIAL_SECURITY_NUMBER",
+                        min(_level(r), 2),
+                        r,
+                        _example(s, bare, "US_SOCIAL_SECURITY_NUMBER"),
+                        [f"{r:.0%} bare 9-digit values pass SSN rules, no corroboration"],
+                    )
+                )
         strong("IP_ADDRESS", take(on(v.ip_address, ipish)), "IPv4/IPv6 addresses", penalty=2)
         date_cand = has_digit & ~has_at & ~claimed
         if date_cand.any():
@@ -677,8 +714,11 @@ class _Classifier:
         lower = s.str.count(_LOWER_WORD).to_numpy(dtype=float)
         prose = (words >= 8) & (lower >= 0.5 * words)
         spaced = words >= 2
-        strong("STREET_ADDRESS", take(on(v.street_address, has_digit & spaced & ~has_at & ~prose)),
-               "street addresses")
+        strong(
+            "STREET_ADDRESS",
+            take(on(v.street_address, has_digit & spaced & ~has_at & ~prose)),
+            "street addresses",
+        )
         # Names need two words, unless the column name says "name" (a first-name column).
         one_word = ~spaced if "PERSON_NAME" not in pos else np.zeros(n, dtype=bool)
         self._names(s, hint, pos, neg, claimed | has_digit | has_at | prose | one_word, cands)
@@ -689,9 +729,9 @@ class _Classifier:
             self._custom(s, hint, ident, pats, cands)
         return cands
 
-    def _names(self, s: pd.Series, hint: str, pos: set[str], neg: bool, claimed: np.ndarray,
-               cands: list[_Candidate]) -> None:
-        n = len(s)
+    def _names(
+        self, s: pd.Series, hint: str, pos: set[str], neg: bool, claimed: np.ndarray, cands: list[_Candidate]
+    ) -> None:
         cand = ~claimed
         if not cand.any():
             return
@@ -708,7 +748,9 @@ class _Classifier:
         reasons = []
         if known >= 0.3 or (has_hint and known >= 0.05):
             mask = shaped
-            reasons.append(f"{mask.mean():.0%} name-like values, {known:.0%} of them with a common given name/surname")
+            reasons.append(
+                f"{mask.mean():.0%} name-like values, {known:.0%} of them with a common given name/surname"
+            )
             level = _level(mask.mean())
         else:
             mask = shaped & ev.known
@@ -722,21 +764,31 @@ class _Classifier:
         if neg:
             level -= 1
             reasons.append("column name suggests something else")
-        cands.append(_Candidate("PERSON_NAME", level, float(mask.mean()), _example(s, mask, "PERSON_NAME"), reasons))
+        cands.append(
+            _Candidate("PERSON_NAME", level, float(mask.mean()), _example(s, mask, "PERSON_NAME"), reasons)
+        )
 
     def _embedded(self, s: pd.Series, cands: list[_Candidate]) -> None:
         n = len(s)
         rows = s.index
         checks: list[tuple[str, re.Pattern[str], Any, bool]] = [
             ("EMAIL_ADDRESS", v.EMAIL_EMBEDDED, None, True),
-            ("CREDIT_CARD_NUMBER", v.CC_EMBEDDED,
-             lambda m: v.credit_card_digits(m.str.replace(r"[ \-]", "", regex=True)), True),
-            ("IBAN_CODE", v.IBAN_EMBEDDED, lambda m: v.iban_compact(m.str.replace(" ", "", regex=False)), True),
+            (
+                "CREDIT_CARD_NUMBER",
+                v.CC_EMBEDDED,
+                lambda m: v.credit_card_digits(m.str.replace(r"[ \-]", "", regex=True)),
+                True,
+            ),
+            (
+                "IBAN_CODE",
+                v.IBAN_EMBEDDED,
+                lambda m: v.iban_compact(m.str.replace(" ", "", regex=False)),
+                True,
+            ),
             ("US_SOCIAL_SECURITY_NUMBER", v.SSN_EMBEDDED, lambda m: v.ssn(m)[0], True),
             ("IP_ADDRESS", v.IP_EMBEDDED, None, True),
             ("PHONE_NUMBER", v.PHONE_EMBEDDED, lambda m: v.phone(m)[0], True),
-            ("DATE_OF_BIRTH", v.DOB_EMBEDDED,
-             lambda m: v.birth_like(v.parse_dates(m), self.today), False),
+            ("DATE_OF_BIRTH", v.DOB_EMBEDDED, lambda m: v.birth_like(v.parse_dates(m), self.today), False),
             ("PERSON_NAME", v.NAME_EMBEDDED, v.embedded_name_ok, False),
             ("STREET_ADDRESS", v.ADDRESS_EMBEDDED, None, False),
         ]
@@ -758,15 +810,17 @@ class _Classifier:
             prev = have.get(info_type)
             if prev is not None and prev.level >= level:
                 continue
-            cand = _Candidate(info_type, level, ratio, example,
-                              [f"found inside free text in {hits} of {n} sampled values"])
+            cand = _Candidate(
+                info_type, level, ratio, example, [f"found inside free text in {hits} of {n} sampled values"]
+            )
             if prev is not None:
                 cands.remove(prev)
             cands.append(cand)
             have[info_type] = cand
 
-    def _custom(self, s: pd.Series, hint: str, ident: CustomIdentifier, pats: _CustomPatterns,
-                cands: list[_Candidate]) -> None:
+    def _custom(
+        self, s: pd.Series, hint: str, ident: CustomIdentifier, pats: _CustomPatterns, cands: list[_Candidate]
+    ) -> None:
         n = len(s)
         col_kw = bool(ident.keywords) and any(
             lex.normalise_column_name(k) in hint or k.strip().lower() in hint for k in ident.keywords
@@ -789,13 +843,16 @@ class _Classifier:
             level += 1
         reasons = [f"custom identifier matched in {hits} of {n} sampled values"]
         if ident.keywords:
-            reasons.append("keyword in column name" if col_kw else f"keyword within {ident.max_distance} characters")
+            reasons.append(
+                "keyword in column name" if col_kw else f"keyword within {ident.max_distance} characters"
+            )
         example = mask_value(ident.name, min(found[ok].tolist()))
         cands.append(_Candidate(ident.name, level, ratio, example, reasons))
 
 
-def _custom_list(custom: Iterable[Mapping[str, Any] | CustomIdentifier] | Mapping[str, Any] | None
-                 ) -> list[CustomIdentifier]:
+def _custom_list(
+    custom: Iterable[Mapping[str, Any] | CustomIdentifier] | Mapping[str, Any] | None,
+) -> list[CustomIdentifier]:
     if custom is None:
         return []
     if isinstance(custom, (Mapping, CustomIdentifier)):
@@ -865,6 +922,8 @@ def classify_pii(
             if level <= 0 or level < threshold:
                 continue
             findings.append(
-                PiiFinding(name, c.info_type, _clamp(level), round(float(c.ratio), 4), sampled, c.example, reasons)
+                PiiFinding(
+                    name, c.info_type, _clamp(level), round(float(c.ratio), 4), sampled, c.example, reasons
+                )
             )
     return PiiReport(tuple(findings), tuple(names), len(df), sample, threshold)

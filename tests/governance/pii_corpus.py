@@ -24,8 +24,14 @@ TUNING_LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR")
 HELDOUT_LOCALES = ("es_ES", "it_IT", "nl_NL", "pt_BR")
 
 DOB_FORMATS = {
-    "en_US": "%m/%d/%Y", "en_GB": "%d/%m/%Y", "de_DE": "%d.%m.%Y", "fr_FR": "%d/%m/%Y",
-    "es_ES": "%d/%m/%Y", "it_IT": "%d/%m/%Y", "nl_NL": "%d-%m-%Y", "pt_BR": "%d/%m/%Y",
+    "en_US": "%m/%d/%Y",
+    "en_GB": "%d/%m/%Y",
+    "de_DE": "%d.%m.%Y",
+    "fr_FR": "%d/%m/%Y",
+    "es_ES": "%d/%m/%Y",
+    "it_IT": "%d/%m/%Y",
+    "nl_NL": "%d-%m-%Y",
+    "pt_BR": "%d/%m/%Y",
 }
 TODAY = dt.date(2025, 6, 1)
 
@@ -34,7 +40,7 @@ Gen = Callable[["object", np.random.Generator, str], object]
 
 def _grouped_card(f, rng, loc):
     d = f.credit_card_number(card_type=rng.choice(["visa16", "mastercard", "discover", "jcb16"]))
-    return " ".join(d[i:i + 4] for i in range(0, len(d), 4))
+    return " ".join(d[i : i + 4] for i in range(0, len(d), 4))
 
 
 def _bare_ssn(f, rng, loc):
@@ -121,7 +127,9 @@ DECOYS = tuple(c for c, (labels, _) in COLUMNS.items() if not labels)
 _US = None
 
 
-def make_frame(locale: str, rows: int = 1000, seed: int = 0, pool: int = 1000) -> tuple[pd.DataFrame, dict[str, frozenset[str]]]:
+def make_frame(
+    locale: str, rows: int = 1000, seed: int = 0, pool: int = 1000
+) -> tuple[pd.DataFrame, dict[str, frozenset[str]]]:
     """A labelled frame for *locale*: ``(frame, {column: expected info types})``."""
     global _US
     from faker import Faker
@@ -145,8 +153,9 @@ def make_frame(locale: str, rows: int = 1000, seed: int = 0, pool: int = 1000) -
     return frame, {name: labels for name, (labels, _) in COLUMNS.items()}
 
 
-def score(predicted: dict[str, set[str]], expected: dict[str, frozenset[str]], info_types: tuple[str, ...]
-          ) -> dict[str, dict[str, float]]:
+def score(
+    predicted: dict[str, set[str]], expected: dict[str, frozenset[str]], info_types: tuple[str, ...]
+) -> dict[str, dict[str, float]]:
     """Column-level precision/recall/F1 counts per info type (summed over the given columns)."""
     out: dict[str, dict[str, float]] = {}
     for t in info_types:

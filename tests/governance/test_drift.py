@@ -76,10 +76,27 @@ def test_every_planted_change_is_found(planted_report):
 
 def test_schema_changes(planted_report):
     changes = [c.to_dict() for c in planted_report.schema_changes]
-    assert {"type": "SCHEMA_ADDITION", "column": "added", "from": None, "to": "float64", "severity": "INFO"} in changes
-    assert {"type": "SCHEMA_REMOVAL", "column": "legacy", "from": "float64", "to": None,
-            "severity": "WARNING"} in changes
-    assert {"type": "TYPE_CHANGE", "column": "rating", "from": "int64", "to": "str", "severity": "ERROR"} in changes
+    assert {
+        "type": "SCHEMA_ADDITION",
+        "column": "added",
+        "from": None,
+        "to": "float64",
+        "severity": "INFO",
+    } in changes
+    assert {
+        "type": "SCHEMA_REMOVAL",
+        "column": "legacy",
+        "from": "float64",
+        "to": None,
+        "severity": "WARNING",
+    } in changes
+    assert {
+        "type": "TYPE_CHANGE",
+        "column": "rating",
+        "from": "int64",
+        "to": "str",
+        "severity": "ERROR",
+    } in changes
     assert planted_report.severity == "ERROR"
 
 
@@ -146,8 +163,16 @@ def test_to_dict_shape_and_json(planted_report):
     d = json.loads(json.dumps(planted_report.to_dict()))
     assert set(d) >= {"schema_changes", "columns", "summary"}
     col = d["columns"]["colour"]
-    assert set(col) >= {"statistic", "value", "threshold", "drifted", "null_rate_reference", "null_rate_current",
-                        "new_categories", "missing_categories"}
+    assert set(col) >= {
+        "statistic",
+        "value",
+        "threshold",
+        "drifted",
+        "null_rate_reference",
+        "null_rate_current",
+        "new_categories",
+        "missing_categories",
+    }
     assert col["drifted"] is True and col["new_categories"] == ["purple"]
     for change in d["schema_changes"]:
         assert set(change) == {"type", "column", "from", "to", "severity"}

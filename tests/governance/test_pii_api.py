@@ -25,7 +25,12 @@ from nbgov.governance import (
 TODAY = dt.date(2025, 6, 1)
 
 PII_VALUES = {
-    "email": ["john.smith@example.com", "mary_j@example.org", "anna.mueller@beispiel.de", "o'brien@example.co.uk"],
+    "email": [
+        "john.smith@example.com",
+        "mary_j@example.org",
+        "anna.mueller@beispiel.de",
+        "o'brien@example.co.uk",
+    ],
     "phone": ["+44 20 7946 0958", "(212) 555-0147", "+49 30 1234567", "01 42 68 53 00"],
     "card": ["4111111111111111", "5500 0000 0000 0004", "378282246310005", "6011000000000004"],
     "ssn": ["536-22-1234", "078-05-1121", "401-12-3456", "219-09-9998"],
@@ -53,9 +58,15 @@ def test_report_shape(frame):
     df = report.to_frame()
     assert list(df.columns) == ["column", "info_type", "likelihood", "match_ratio", "sampled", "example"]
     assert set(zip(df["column"], df["info_type"])) == {
-        ("email", "EMAIL_ADDRESS"), ("phone", "PHONE_NUMBER"), ("card", "CREDIT_CARD_NUMBER"),
-        ("ssn", "US_SOCIAL_SECURITY_NUMBER"), ("name", "PERSON_NAME"), ("address", "STREET_ADDRESS"),
-        ("ip", "IP_ADDRESS"), ("iban", "IBAN_CODE"), ("dob", "DATE_OF_BIRTH"),
+        ("email", "EMAIL_ADDRESS"),
+        ("phone", "PHONE_NUMBER"),
+        ("card", "CREDIT_CARD_NUMBER"),
+        ("ssn", "US_SOCIAL_SECURITY_NUMBER"),
+        ("name", "PERSON_NAME"),
+        ("address", "STREET_ADDRESS"),
+        ("ip", "IP_ADDRESS"),
+        ("iban", "IBAN_CODE"),
+        ("dob", "DATE_OF_BIRTH"),
     }
     assert (df["sampled"] == 4).all()
     assert (df["match_ratio"] == 1.0).all()
@@ -90,8 +101,12 @@ def test_html_is_escaped_and_self_contained():
 
 def test_masking_never_leaks_raw_values(frame):
     report = classify_pii(frame, today=TODAY, min_likelihood="VERY_UNLIKELY")
-    rendered = [json.dumps(report.to_dict(), ensure_ascii=False), report.to_frame().to_string(), repr(report),
-                report._repr_html_()]
+    rendered = [
+        json.dumps(report.to_dict(), ensure_ascii=False),
+        report.to_frame().to_string(),
+        repr(report),
+        report._repr_html_(),
+    ]
     for values in PII_VALUES.values():
         for raw in values:
             for text in rendered:
@@ -264,7 +279,10 @@ def _findings(report):
 @given(st.randoms(use_true_random=False))
 def test_findings_independent_of_row_and_column_order(rnd):
     data = {k: v * 30 for k, v in PII_VALUES.items()}
-    data["notes"] = ["call +44 20 7946 0958 now please today or tomorrow", "nothing here at all today, sorry"] * 60
+    data["notes"] = [
+        "call +44 20 7946 0958 now please today or tomorrow",
+        "nothing here at all today, sorry",
+    ] * 60
     df = pd.DataFrame(data)
     rows = list(range(len(df)))
     cols = list(df.columns)
@@ -285,7 +303,9 @@ def test_findings_independent_of_row_and_column_order(rnd):
     )
 )
 def test_arbitrary_values_never_crash(values):
-    report = classify_pii(pd.DataFrame({"c": pd.Series(values, dtype=object)}), min_likelihood="VERY_UNLIKELY")
+    report = classify_pii(
+        pd.DataFrame({"c": pd.Series(values, dtype=object)}), min_likelihood="VERY_UNLIKELY"
+    )
     json.dumps(report.to_dict())
     for raw in values:
         if isinstance(raw, str) and len(raw.strip()) >= 4:

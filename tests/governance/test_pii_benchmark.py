@@ -6,7 +6,7 @@ import pytest
 
 pytest.importorskip("faker")
 
-from tests.governance.pii_corpus import DECOYS, HELDOUT_LOCALES, TUNING_LOCALES, evaluate  # noqa: E402
+from tests.governance.pii_corpus import DECOYS, HELDOUT_LOCALES, TUNING_LOCALES, evaluate
 
 
 def test_locale_sets_are_disjoint():

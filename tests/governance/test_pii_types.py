@@ -30,7 +30,11 @@ POSITIVE = [
     # --- emails
     ("email", ["john.smith@example.com", "mary_j@example.org", "o'brien@example.co.uk"], EMAIL),
     ("c1", ["anna.mueller@beispiel.de", "jean.dupont@exemple.fr", "giulia.rossi@esempio.it"], EMAIL),
-    ("contact", ["Jan de Vries <jan@voorbeeld.nl>", "mailto:joao@exemplo.com.br", "ana+tag@ejemplo.es"], EMAIL),
+    (
+        "contact",
+        ["Jan de Vries <jan@voorbeeld.nl>", "mailto:joao@exemplo.com.br", "ana+tag@ejemplo.es"],
+        EMAIL,
+    ),
     # --- phones, international and national formats
     ("phone", ["(212) 555-0147", "+1 415 555 2671", "650-253-0000", "1-800-555-0199"], PHONE),
     ("tel", ["+44 20 7946 0958", "020 7946 0018", "07700 900123", "+44(0)121 496 0000"], PHONE),
@@ -71,7 +75,16 @@ POSITIVE = [
     ("x5", ["812 Wood Street Apt. 704\nSpringfield, IL 62704", "Sorgatzstr. 6\n88360 Kassel"], ADDR),
     # --- IP addresses
     ("x6", ["192.168.1.1", "8.8.8.8", "10.0.0.254", "172.16.0.1"], IP),
-    ("x6", ["2001:db8::1", "fe80::1ff:fe23:4567:890a", "::ffff:192.0.2.128", "2aa3:300b:2b71:1343:220d:672c:15ad:9a9d"], IP),
+    (
+        "x6",
+        [
+            "2001:db8::1",
+            "fe80::1ff:fe23:4567:890a",
+            "::ffff:192.0.2.128",
+            "2aa3:300b:2b71:1343:220d:672c:15ad:9a9d",
+        ],
+        IP,
+    ),
     # --- IBAN: per-country length + mod-97
     ("x7", ["DE89370400440532013000", "GB29NWBK60161331926819", "FR1420041010050500013M02606"], IBAN),
     ("x7", ["ES9121000418450200051332", "IT60X0542811101000000123456", "NL91ABNA0417164300"], IBAN),
@@ -90,7 +103,11 @@ DECOYS = [
     ("order_id", [536221234, 401123456, 123456780, 775544332], NONE),
     ("order_id", ["536221234", "401123456", "123456780", "775544332"], NONE),
     ("x10", ["536221234", "401123456", "123456780", "775544332"], NONE),  # bare 9 digits, no hint
-    ("tracking", ["1Z999AA10123456784", "9400111899223334445566", "794644790132", "1Z12345E0205271688"], NONE),
+    (
+        "tracking",
+        ["1Z999AA10123456784", "9400111899223334445566", "794644790132", "1Z12345E0205271688"],
+        NONE,
+    ),
     ("x11", ["1Z999AA10123456784", "9400111899223334445566", "794644790132", "1Z12345E0205271688"], NONE),
     ("version", ["1.2.3", "2.0.0-beta.1", "10.4.12", "v3.1.0"], NONE),
     ("version", ["1.2.3.4", "10.0.1.2", "4.2.0.1"], NONE),  # 4-part versions look like IPv4
@@ -108,10 +125,18 @@ DECOYS = [
     ("amount", ["12.50", "1,234.00", "99.99", "0.10"], NONE),
     ("x14", ["4111111111111112", "5500000000000005", "1234567812345678"], NONE),  # Luhn fails
     ("x15", ["000-12-3456", "666-12-3456", "900-12-3456", "123-00-4567", "123-45-0000"], NONE),  # SSN rules
-    ("x16", ["DE89370400440532013001", "GB29NWBK6016133192681", "XX29NWBK60161331926819"], NONE),  # IBAN fails
+    (
+        "x16",
+        ["DE89370400440532013001", "GB29NWBK6016133192681", "XX29NWBK60161331926819"],
+        NONE,
+    ),  # IBAN fails
     ("x17", ["256.1.1.1", "1.2.3", "300.300.300.300"], NONE),
     ("isbn", ["978-3-16-148410-0", "0-306-40615-2"], NONE),
-    ("sentence", ["The quick brown fox jumps over the lazy dog.", "Lorem ipsum dolor sit amet, consectetur."], NONE),
+    (
+        "sentence",
+        ["The quick brown fox jumps over the lazy dog.", "Lorem ipsum dolor sit amet, consectetur."],
+        NONE,
+    ),
 ]
 
 
@@ -120,7 +145,9 @@ def _types(name, values):
     return set(classify_pii(df, today=TODAY).info_types(name))
 
 
-@pytest.mark.parametrize(("name", "values", "expected"), POSITIVE, ids=[f"{c[0]}-{c[1][0]}" for c in POSITIVE])
+@pytest.mark.parametrize(
+    ("name", "values", "expected"), POSITIVE, ids=[f"{c[0]}-{c[1][0]}" for c in POSITIVE]
+)
 def test_positive(name, values, expected):
     assert _types(name, values) == expected
 
@@ -184,7 +211,11 @@ def test_free_text_embedding_several_types():
     ]
     report = classify_pii(pd.DataFrame({"comments": notes}), today=TODAY)
     assert report.info_types("comments") == {
-        "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD_NUMBER", "IP_ADDRESS", "IBAN_CODE",
+        "EMAIL_ADDRESS",
+        "PHONE_NUMBER",
+        "CREDIT_CARD_NUMBER",
+        "IP_ADDRESS",
+        "IBAN_CODE",
         "US_SOCIAL_SECURITY_NUMBER",
     }
 
