@@ -417,6 +417,19 @@ def person_name(s: pd.Series) -> NameEvidence:
     return NameEvidence(shaped=shaped, known=known, single=single)
 
 
+def street_name_share(s: pd.Series) -> float:
+    """Fraction of values that start or end with a street word ("Wood Street", "Rue Lepic").
+
+    A few surnames are street words too (Park, Lane, Hill), so this is only read for a
+    whole column: a name column rarely has more than a few percent of them."""
+    if len(s) == 0:
+        return 0.0
+    first = s.str.extract(r"^\s*(\S+)", expand=False).str.lower().str.rstrip(".")
+    last = s.str.extract(r"(\S+)\s*$", expand=False).str.lower().str.rstrip(".")
+    hit = first.isin(lex.STREET_WORDS_INTL) | last.isin(lex.STREET_WORDS)
+    return float(hit.mean())
+
+
 # --------------------------------------------------------------------------- street addresses
 
 _EN_STREET = lex.STREET_WORDS_EN

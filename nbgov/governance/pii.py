@@ -381,8 +381,9 @@ def mask_value(info_type: str, value: object) -> str:
         out = re.sub(r"\s+", " ", out)
     else:
         out = text[0] + re.sub(r"[^\W_]", "*", text[1:])
-    if text in out or (len(text) > 3 and out == text):
-        out = "*" * min(len(text), 8)
+    if text in out:
+        k = max(1, min(len(text), 8))
+        out = "*" * k if text not in "*" * k else "#" * k  # a value made of asterisks gets hashes
     return out
 
 
@@ -743,6 +744,8 @@ class _Classifier:
         if has_hint and single.sum() > shaped.sum():
             shaped = shaped | single
         if not shaped.any():
+            return
+        if v.street_name_share(s[shaped]) >= 0.3:  # "Tina Trail", "Via Roma": street names, not people
             return
         known = (ev.known & shaped).sum() / shaped.sum()
         reasons = []

@@ -121,6 +121,11 @@ DECOYS = [
     ("status", ["shipped", "pending", "cancelled", "delivered"], NONE),
     ("product", ["Ultra Widget Pro", "Mega Gadget", "Super Bench 2000"], NONE),
     ("company", ["Kroker GmbH", "Bond Ltd", "Kelly, Taylor and Martinez", "Rossi SPA"], NONE),
+    ("x18", ["Wood Street", "Tina Trail", "Baker Road", "Rue Lepic", "Via Roma", "Grace Lane"], NONE),
+    ("x19", ["Port Stanley", "New Ryan", "West Troy", "Lake Jessica", "East Allisonhaven"], NONE),
+    ("x20", ["Software Engineer", "Data Scientist", "Nurse Practitioner", "Chief Executive Officer"], NONE),
+    ("x21", ["de:ad:be:ef:00:01", "00:1A:2B:3C:4D:5E", "12:30:45", "23:59:59"], NONE),  # MACs, times
+    ("x22", ["https://example.com/a?b=1", "/usr/local/bin/python3", "C:\\Users\\x\\file.txt"], NONE),
     ("zip", ["10115", "75001", "28013", "00184", "1012 AB"], NONE),
     ("amount", ["12.50", "1,234.00", "99.99", "0.10"], NONE),
     ("x14", ["4111111111111112", "5500000000000005", "1234567812345678"], NONE),  # Luhn fails
