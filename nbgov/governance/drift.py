@@ -232,6 +232,8 @@ def _logical(s: pd.Series) -> str:
     dt = s.dtype
     if pd.api.types.is_bool_dtype(dt):
         return "bool"
+    if pd.api.types.is_complex_dtype(dt):
+        return "object"
     if isinstance(dt, pd.CategoricalDtype):
         return "category"
     if pd.api.types.is_integer_dtype(dt):
@@ -606,7 +608,13 @@ class DriftReport:
             for c in self.columns
         ]
         return pd.DataFrame(rows, columns=list(DRIFT_FRAME_COLUMNS)).astype(
-            {"value": "float64", "threshold": "float64", "drifted": "bool"}
+            {
+                "value": "float64",
+                "threshold": "float64",
+                "drifted": "bool",
+                "null_rate_reference": "float64",
+                "null_rate_current": "float64",
+            }
         )
 
     def __repr__(self) -> str:
