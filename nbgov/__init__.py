@@ -45,3 +45,18 @@ __all__ = [
     "column_lineage",
     "open_store",
 ]
+
+
+def load_ipython_extension(ip: object) -> None:
+    """``%load_ext nbgov``: see :mod:`nbgov.magics` (imported here, so ``import nbgov``
+    never imports IPython)."""
+    from nbgov.magics import load_ipython_extension as load
+
+    load(ip)
+
+
+def unload_ipython_extension(ip: object) -> None:
+    """``%unload_ext nbgov``: see :mod:`nbgov.magics`."""
+    from nbgov.magics import unload_ipython_extension as unload
+
+    unload(ip)

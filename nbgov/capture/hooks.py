@@ -35,9 +35,12 @@ from __future__ import annotations
 
 import functools
 import importlib
+import importlib.abc
+import importlib.util
 import logging
 import os
 import sys
+import threading
 import types
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -203,6 +206,7 @@ class HookRegistry:
         self._installed: dict[str, _Installed] = {}
         self._done: set[str] = set()  # adapters whose patches were attempted
         self.errors: list[tuple[str, BaseException]] = []
+        self._watcher: _ImportWatcher | None = None
 
     def register(self, adapter: str | types.ModuleType) -> None:
         """Know an adapter (a module, or its dotted name, imported now — cheaply).
@@ -255,6 +259,22 @@ class HookRegistry:
                     self.errors.append((f"hooks:{patch.target}", exc))
         return new
 
+    def watch_imports(self) -> None:
+        """Also install an adapter's patches right after its library is imported.
+
+        A finder at the front of ``sys.meta_path`` looks only at the registered
+        adapters' top-level ``MODULE`` names not imported yet; for those it lets the
+        normal finders find the module and runs :meth:`install_available` once the
+        module's code has run — so ``import pandas as pd; pd.read_csv(...)`` in one cell
+        is seen. Every other import passes straight through. :meth:`uninstall` removes it.
+        """
+        if self._watcher is None:
+            self._watcher = _ImportWatcher(self)
+            sys.meta_path.insert(0, self._watcher)
+
+    def _pending_modules(self) -> set[str]:
+        return {a.MODULE for n, a in self._adapters.items() if n not in self._done}
+
     def _install(self, patch: Patch) -> bool:
         if patch.target in self._installed:
             return False
@@ -279,6 +299,12 @@ class HookRegistry:
         Returns:
             The targets restored.
         """
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            try:
+                sys.meta_path.remove(watcher)
+            except ValueError:
+                pass
         restored = []
         for target, item in reversed(list(self._installed.items())):
             own = item.owner.__dict__ if isinstance(item.owner, type) else vars(item.owner)
@@ -297,6 +323,58 @@ class HookRegistry:
         self._installed.clear()
         self._done.clear()
         return restored
+
+
+class _ImportWatcher(importlib.abc.MetaPathFinder):
+    """Runs ``registry.install_available()`` right after a watched library is imported."""
+
+    def __init__(self, registry: HookRegistry) -> None:
+        self._registry = registry
+        self._local = threading.local()
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if getattr(self._local, "busy", False) or fullname not in self._registry._pending_modules():
+            return None
+        self._local.busy = True
+        try:
+            spec = importlib.util.find_spec(fullname)
+        except Exception:  # noqa: BLE001 - let the normal import machinery report it
+            return None
+        finally:
+            self._local.busy = False
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return None
+        spec.loader = _InstallingLoader(spec.loader, self._registry)
+        return spec
+
+
+class _InstallingLoader(importlib.abc.Loader):
+    """Delegates to the real loader; after the module ran, puts the real loader back
+    on the module and installs the hooks."""
+
+    def __init__(self, loader: Any, registry: HookRegistry) -> None:
+        self._loader = loader
+        self._registry = registry
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._loader, name)
+
+    def create_module(self, spec: Any) -> Any:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        spec = getattr(module, "__spec__", None)
+        try:
+            self._loader.exec_module(module)
+        finally:
+            if spec is not None:
+                spec.loader = self._loader
+            if getattr(module, "__loader__", None) is self:
+                module.__loader__ = self._loader
+        try:
+            self._registry.install_available()
+        except Exception:
+            log.debug("installing hooks after import failed", exc_info=True)
 
 
 # ------------------------------------------------------------- helpers for adapters
@@ -357,17 +435,19 @@ def file_facets(location: Location) -> dict[str, dict[str, Any]]:
     if location.kind != "file":
         return {}
     path = location.get("path") or ""
-    version: str | None = None
     try:
+        from nbgov.capture.profile import profile_file
+    except ImportError:  # not installed yet in a partial checkout: stat directly
         try:
-            from nbgov.capture.profile import profile_file
-        except ImportError:
             st = os.stat(path)
-            version = f"{st.st_size}-{st.st_mtime_ns}"
-        else:
-            version = str(profile_file(path).version)
-    except OSError:
-        return {}
+        except OSError:
+            return {}
+        version = f"{st.st_size}-{st.st_mtime_ns}"
+    else:
+        found = profile_file(path)
+        if found is None:
+            return {}
+        version = found.version
     return {
         "version": {"datasetVersion": version},
         "dataSource": {"name": "file", "uri": "file://" + path.replace(os.sep, "/")},

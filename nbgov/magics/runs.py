@@ -1,0 +1,205 @@
+"""OpenLineage events for the notebook session and its cells.
+
+The session is one run of the notebook's job (jobType NOTEBOOK), started when the
+extension loads and completed when it unloads. Each cell that touched data is one run
+of the cell's job (jobType CELL) whose ``parent`` (and ``root``) facet points at the
+session run. A cell's START and COMPLETE / FAIL are both written when the cell has
+finished (only then is it known what it read and wrote), each with its true
+``eventTime``: START at ``pre_run_cell``, the end at ``post_run_cell``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from nbgov.capture.access import Access
+from nbgov.emit.events import dataset, run_event, to_dict
+from nbgov.magics.naming import (
+    FACET_SCHEMAS,
+    INPUT_QUALITY_SCHEMA,
+    IO_FACETS,
+    JOB_SCHEMAS,
+    data_source,
+    dataset_for,
+    facet,
+    notebook_url,
+)
+
+__all__ = ["CellRun", "Session", "cell_events", "session_event"]
+
+log = logging.getLogger(__name__)
+
+INTEGRATION = "JUPYTER"
+
+#: ``profile(obj) -> Profile`` (``nbgov.capture.profile.profile_frame`` with the sample size bound)
+Profiler = Callable[[Any], Any]
+#: reports a failed step without raising: ``report(stage, exc)``
+Reporter = Callable[[str, BaseException], None]
+
+
+@dataclass
+class Session:
+    """The notebook's run."""
+
+    namespace: str
+    notebook: str
+    run_id: str
+    started: dt.datetime
+
+
+@dataclass
+class CellRun:
+    """What is known about one finished cell execution.
+
+    Attributes:
+        job_namespace, job_name: the cell's job.
+        cell: the cell key (``cell-<id>`` / ``cell-<hash>``), for ``sourceCodeLocation``.
+        source: the cell's source.
+        started, ended: the ``pre_run_cell`` / ``post_run_cell`` times.
+        accesses: what the cell read and wrote.
+        error: the exception the cell raised, if any.
+        owners, description, tags: from ``%%lineage``.
+    """
+
+    job_namespace: str
+    job_name: str
+    cell: str
+    source: str
+    started: dt.datetime
+    ended: dt.datetime
+    accesses: Sequence[Access] = ()
+    error: BaseException | None = None
+    owners: Sequence[str] = ()
+    description: str | None = None
+    tags: Sequence[tuple[str, str]] = ()
+    queries: Sequence[str] = field(default_factory=list)
+
+
+def session_event(session: Session, event_type: str, *, when: dt.datetime | None = None) -> dict[str, Any]:
+    """The session's START (at load) or COMPLETE (at unload) as JSON-ready data."""
+    return to_dict(run_event(
+        event_type,
+        job_namespace=session.namespace,
+        job_name=session.notebook,
+        run_id=session.run_id,
+        event_time=when or session.started,
+        job_type=("BATCH", INTEGRATION, "NOTEBOOK"),
+        job_facets={"sourceCodeLocation": facet(JOB_SCHEMAS["sourceCodeLocation"], {
+            "type": "notebook", "url": notebook_url(session.notebook), "path": session.notebook,
+        })},
+    ))
+
+
+def _owner(spec: str) -> tuple[str, str | None]:
+    kind, sep, _ = spec.partition(":")
+    return (spec, kind) if sep and kind in ("team", "user", "group", "service") else (spec, None)
+
+
+def _dataset(access: Access, cell: CellRun, notebook: str, profile: Profiler | None,
+             report: Reporter) -> Any:
+    namespace, name = dataset_for(access.location, job_namespace=cell.job_namespace, notebook=notebook)
+    fields = access.fields
+    facets: dict[str, Any] = {"dataSource": facet(FACET_SCHEMAS["dataSource"], data_source(namespace))}
+    io: dict[str, Any] = {}
+    for key, payload in access.facets.items():
+        schema = FACET_SCHEMAS.get(key)
+        if schema is None:
+            log.debug("facet %r of %s has no known schema; dropped", key, access.via)
+            continue
+        (io if key in IO_FACETS else facets)[key] = facet(schema, payload)
+    if access.obj is not None and profile is not None:
+        try:
+            prof = profile(access.obj)
+        except Exception as exc:  # noqa: BLE001 - reported; the dataset is kept without metrics
+            report("profile", exc)
+        else:
+            fields = prof.fields or fields
+            if "version" not in facets and prof.fingerprint:
+                facets["version"] = facet(FACET_SCHEMAS["version"], {"datasetVersion": prof.fingerprint})
+            quality = prof.quality if prof.row_count is not None and "columnMetrics" in prof.quality else None
+            if quality:
+                if access.direction == "input":
+                    io["dataQualityMetrics"] = facet(INPUT_QUALITY_SCHEMA, quality)
+                else:
+                    facets["dataQualityMetrics"] = facet(FACET_SCHEMAS["dataQualityMetrics"], quality)
+                    io.setdefault("outputStatistics", facet(FACET_SCHEMAS["outputStatistics"],
+                                                            {"rowCount": prof.row_count}))
+    return dataset(namespace, name, fields=fields, facets=facets, io_facets=io, kind=access.direction)
+
+
+def cell_events(
+    cell: CellRun,
+    session: Session,
+    *,
+    profile: Profiler | None = None,
+    report: Reporter,
+) -> list[dict[str, Any]]:
+    """START and COMPLETE (or FAIL with ``errorMessage``) of one cell, JSON-ready.
+
+    A dataset whose naming fails is reported (stage ``"naming"``) and left out; a
+    profile that fails is reported (stage ``"profile"``) and the dataset kept without
+    metrics.
+    """
+    inputs, outputs = [], []
+    for access in cell.accesses:
+        try:
+            ds = _dataset(access, cell, session.notebook, profile, report)
+        except Exception as exc:  # noqa: BLE001 - one bad location must not lose the run
+            report("naming", exc)
+            continue
+        (inputs if access.direction == "input" else outputs).append(ds)
+    job_facets: dict[str, Any] = {"sourceCodeLocation": facet(JOB_SCHEMAS["sourceCodeLocation"], {
+        "type": "notebook", "url": notebook_url(session.notebook, cell.cell), "path": session.notebook,
+    })}
+    if cell.tags:
+        job_facets["tags"] = facet(JOB_SCHEMAS["tags"], {
+            "tags": [{"key": k, "value": v, "source": "USER"} for k, v in cell.tags]})
+    common: dict[str, Any] = {
+        "job_namespace": cell.job_namespace,
+        "job_name": cell.job_name,
+        "job_type": ("BATCH", INTEGRATION, "CELL"),
+        "source_code": cell.source,
+        "job_facets": job_facets,
+        "parent": (session.namespace, session.notebook, session.run_id),
+        "root": (session.namespace, session.notebook, session.run_id),
+        "owners": [_owner(o) for o in cell.owners] or None,
+        "description": cell.description,
+    }
+    queries = [q for q in cell.queries if q]
+    if len(queries) == 1:
+        common["sql"] = queries[0]
+    start = run_event("START", event_time=cell.started, inputs=inputs, **common)
+    end = run_event(
+        "FAIL" if cell.error is not None else "COMPLETE",
+        run_id=start.run.runId,
+        event_time=cell.ended,
+        inputs=inputs,
+        outputs=outputs,
+        error=cell.error,
+        **common,
+    )
+    return [to_dict(start), to_dict(end)]
+
+
+def accesses_of(groups: Iterable[Iterable[Access]]) -> list[Access]:
+    """Accesses of several sources, de-duplicated per ``(direction, location)``, merged."""
+    merged: dict[Any, Access] = {}
+    for group in groups:
+        for access in group:
+            earlier = merged.get(access.key)
+            merged[access.key] = access if earlier is None else earlier.merged(access)
+    return list(merged.values())
+
+
+def parse_tags(values: Iterable[str]) -> list[tuple[str, str]]:
+    """``key=value`` or ``key`` (value ``"true"``) tags."""
+    out = []
+    for value in values:
+        key, sep, val = value.partition("=")
+        out.append((key.strip(), val.strip() if sep else "true"))
+    return out
+

@@ -1,0 +1,64 @@
+"""Fixtures for capture tests: a real in-process IPython shell with nbgov's environment
+isolated (store under ``tmp_path``, no OpenLineage backend), and store readers."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in list(os.environ):
+        if key.startswith(("NBGOV_", "OPENLINEAGE", "JPY_SESSION_NAME")):
+            monkeypatch.delenv(key, raising=False)
+
+
+@pytest.fixture(scope="session")
+def _ipython() -> Any:
+    from IPython.core.interactiveshell import InteractiveShell
+
+    return InteractiveShell.instance()
+
+
+@pytest.fixture
+def shell(_ipython: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The session's InteractiveShell, in ``tmp_path``, nbgov not loaded, store at
+    ``tmp_path/lineage.db``, notebook named ``test.ipynb``."""
+    from nbgov import magics
+    from nbgov.capture import access
+
+    _clean_env(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NBGOV_STORE", str(tmp_path / "lineage.db"))
+    monkeypatch.setenv("NBGOV_NOTEBOOK", "test.ipynb")
+    _ipython.reset(new_session=False)
+    yield _ipython
+    magics.unload_ipython_extension(_ipython)
+    access.deactivate()
+
+
+def run(shell: Any, code: str) -> Any:
+    """Run one cell; returns IPython's ExecutionResult."""
+    return shell.run_cell(code)
+
+
+def stored_events(path: Path) -> list[dict[str, Any]]:
+    """Every event in the store at ``path``, in store order."""
+    from nbgov.store import open_store
+
+    with open_store(str(path)) as store:
+        return list(store.events())
+
+
+def cell_runs(events: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Cell events by job name (the notebook's own session events left out)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for event in events:
+        job_type = event["job"].get("facets", {}).get("jobType", {}).get("jobType")
+        if job_type == "CELL":
+            out.setdefault(event["job"]["name"], []).append(event)
+    return out
