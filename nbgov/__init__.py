@@ -23,6 +23,7 @@ from nbgov.errors import (  # noqa: E402
     SqlParseError,
     StoreError,
 )
+from nbgov.governance import DriftReport, PiiReport, classify_pii, compare, profile  # noqa: E402
 from nbgov.model.nodes import NodeId, NodeType  # noqa: E402
 from nbgov.sql import ColumnLineage, column_lineage  # noqa: E402
 from nbgov.store import Store, open_store  # noqa: E402
@@ -30,6 +31,7 @@ from nbgov.store import Store, open_store  # noqa: E402
 __all__ = [
     "ColumnLineage",
     "ConfigError",
+    "DriftReport",
     "EmitError",
     "InvalidEventError",
     "InvalidNodeIdError",
@@ -38,12 +40,16 @@ __all__ = [
     "NodeId",
     "NodeNotFoundError",
     "NodeType",
+    "PiiReport",
     "SqlParseError",
     "Store",
     "StoreError",
     "__version__",
+    "classify_pii",
     "column_lineage",
+    "compare",
     "open_store",
+    "profile",
 ]
 
 
