@@ -193,8 +193,7 @@ class Nbgov(Magics):
         """Hook into the shell (see the module docs). Idempotent."""
         if self._registered:
             return self
-        shell = self.shell
-        shell.configurables.append(self)
+        shell = self.shell  # Magics.__init__ already made us one of shell.configurables
         shell.register_magics(self)
         shell.events.register("pre_run_cell", self.pre_run_cell)
         shell.events.register("post_run_cell", self.post_run_cell)
@@ -202,6 +201,7 @@ class Nbgov(Magics):
         self._registered = True
         with self.guard.running("hooks"):
             self._registry = HOOKS.acquire()
+            self._registry.install_available()
         with self.guard.running("frames"):
             self._frames = _frame_tracker()
         self._session = runs.Session(
@@ -231,7 +231,7 @@ class Nbgov(Magics):
         if _access.active() is self._capture and self._capture is not None:
             _access.deactivate()
         self._capture = None
-        if self in shell.configurables:
+        while self in shell.configurables:
             shell.configurables.remove(self)
         manager = shell.magics_manager
         for kind, name in (("line", "nbgov"), ("cell", "lineage")):
@@ -490,22 +490,22 @@ class Nbgov(Magics):
             args = parse_argstring(self.lineage, line)
         except UsageError as exc:
             raise UsageError(f"{exc}\n{usage}") from None
-        for value in (args.name, args.namespace):
-            if value is not None and not value.strip():
-                raise UsageError(f"--name and --namespace must not be empty\n{usage}")
+        name, namespace, description = (_unquote(v) for v in (args.name, args.namespace, args.description))
+        if (name is not None and not name) or (namespace is not None and not namespace):
+            raise UsageError(f"--name and --namespace must not be empty\n{usage}")
         accesses = []
         for direction, uris in (("input", args.input), ("output", args.output)):
             for uri in uris:
-                location = location_for_path(uri.strip().strip("'\""))
+                location = location_for_path(_unquote(uri))
                 if location is None:
                     raise UsageError(f"--{direction} {uri!r} is not a path or URL\n{usage}")
                 accesses.append(Access(direction, location, "%%lineage"))
         return _LineageOptions(
-            name=args.name.strip() if args.name else None,
-            namespace=args.namespace.strip() if args.namespace else None,
-            owners=[o.strip() for o in args.owner if o.strip()],
-            description=args.description,
-            tags=runs.parse_tags(args.tag),
+            name=name,
+            namespace=namespace,
+            owners=[o for o in (_unquote(v) for v in args.owner) if o],
+            description=description,
+            tags=runs.parse_tags(_unquote(v) for v in args.tag),
             accesses=accesses,
         )
 
@@ -522,9 +522,19 @@ class Nbgov(Magics):
         filename = shell.compile.cache(source, shell.execution_count, raw_code=cell)
         if tree.body:
             exec(shell.compile(tree, filename, "exec"), shell.user_global_ns, shell.user_ns)  # noqa: S102
-        if last is None:
-            return None
+        if last is None or shell.displayhook.semicolon_at_end_of_expression(source):
+            return None  # IPython shows nothing for a trailing ";"
         return eval(shell.compile(last, filename, "eval"), shell.user_global_ns, shell.user_ns)
+
+
+def _unquote(value: str | None) -> str | None:
+    """An argument without surrounding whitespace and matching quotes (IPython keeps them)."""
+    if value is None:
+        return None
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        value = value[1:-1].strip()
+    return value
 
 
 class _LineageOptions:

@@ -28,7 +28,6 @@ def _ipython() -> Any:
 def shell(_ipython: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """The session's InteractiveShell, in ``tmp_path``, nbgov not loaded, store at
     ``tmp_path/lineage.db``, notebook named ``test.ipynb``."""
-    from nbgov import magics
     from nbgov.capture import access
 
     _clean_env(monkeypatch)
@@ -36,9 +35,20 @@ def shell(_ipython: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     monkeypatch.setenv("NBGOV_STORE", str(tmp_path / "lineage.db"))
     monkeypatch.setenv("NBGOV_NOTEBOOK", "test.ipynb")
     _ipython.reset(new_session=False)
+    _forget(_ipython)
     yield _ipython
-    magics.unload_ipython_extension(_ipython)
+    _forget(_ipython)
     access.deactivate()
+
+
+def _forget(shell: Any) -> None:
+    """nbgov unloaded and its configuration dropped, as in a fresh shell."""
+    from nbgov import magics
+
+    if "nbgov" in shell.extension_manager.loaded:
+        shell.extension_manager.unload_extension("nbgov")
+    magics.unload_ipython_extension(shell)
+    shell.config.pop("Nbgov", None)
 
 
 def run(shell: Any, code: str) -> Any:
