@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from nbgov.governance import INFO_TYPES  # noqa: E402
 from tests.governance.pii_corpus import (
     DECOYS,
     HELDOUT_LOCALES,
@@ -36,17 +37,6 @@ from tests.governance.pii_corpus import (
     score,
 )
 
-INFO_TYPES = (
-    "EMAIL_ADDRESS",
-    "PHONE_NUMBER",
-    "CREDIT_CARD_NUMBER",
-    "US_SOCIAL_SECURITY_NUMBER",
-    "PERSON_NAME",
-    "STREET_ADDRESS",
-    "IP_ADDRESS",
-    "IBAN_CODE",
-    "DATE_OF_BIRTH",
-)
 PRESIDIO_MAP = {
     "EMAIL_ADDRESS": "EMAIL_ADDRESS",
     "PHONE_NUMBER": "PHONE_NUMBER",
