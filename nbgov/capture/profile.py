@@ -1,0 +1,632 @@
+"""Dataset facets for captured data: schema, quality metrics and versions.
+
+:func:`profile_frame` describes an in-memory table — a pandas ``DataFrame``, a polars
+``DataFrame`` or ``LazyFrame``, a pyarrow ``Table`` or ``RecordBatch`` — as a
+:class:`Profile`: its columns and types (for the ``schema`` facet), data-quality metrics
+shaped like OpenLineage's ``DataQualityMetrics`` facet payload, and a cheap fingerprint
+used as the frame's dataset version. :func:`profile_file` versions a file by its size and
+modification time without reading it.
+
+What is computed, and how (everything vectorised, no per-row Python code except for the
+rare cells that cannot be hashed, see below):
+
+* ``rowCount`` — exact.
+* ``nullCount`` — exact, over the whole column, as the library itself defines null:
+  pandas counts ``None``, ``NaN`` and ``NaT`` (``isna``); polars and pyarrow count only
+  missing values (a float ``NaN`` is a value there).
+* ``min`` / ``max`` — exact, over the whole column, for integer and float columns only
+  (the facet types them as JSON numbers). Booleans, complex numbers, datetimes,
+  timedeltas, strings and categoricals get none: a datetime as a bare epoch number
+  would be unreadable without a unit the facet cannot carry. ``NaN`` is skipped; a
+  bound that is infinite, or a column with no finite value, gets no key (JSON has no
+  infinity).
+* ``distinctCount`` — distinct non-null values. Exact when the frame has at most
+  ``sample_rows`` rows; above that it is *estimated* from a deterministic uniform sample
+  of ``sample_rows`` rows (without replacement, seeded) with the Haas–Stokes ``Duj1``
+  estimator that PostgreSQL's ``ANALYZE`` uses::
+
+      D = n·d / (n − f1 + f1·n/N)
+
+  where ``n`` is the number of non-null sampled values, ``d`` the distinct values among
+  them, ``f1`` the values seen exactly once and ``N`` the non-null values of the whole
+  column; the result is clamped to ``[d, N]``. :attr:`Profile.sampled` says so. Cells
+  that cannot be hashed (lists, dicts in an object column) are compared by ``repr``.
+* ``fingerprint`` — a 128-bit BLAKE2b digest of the frame's kind, shape, column names
+  and types, and of :data:`FINGERPRINT_ROWS` evenly spaced rows (index included for
+  pandas; polars' own row hash, which polars does not promise to keep across its
+  versions). Equal frames have equal fingerprints; a frame of at most
+  :data:`FINGERPRINT_ROWS` rows changes fingerprint on any cell edit, a larger one only
+  when the edit hits a fingerprinted row or changes the shape or types. It is a
+  version label, never a full hash of the data.
+
+Column names are made readable and unique, identically in ``fields`` and in
+``columnMetrics``: non-string names become ``str(name)``, pandas ``MultiIndex`` columns
+are joined with ``.`` (empty levels dropped: ``("a", "")`` → ``a``), and a repeated
+name gets ``.1``, ``.2``… (as ``pandas.read_csv`` does).
+
+A polars ``LazyFrame`` is never collected: its profile has the schema only
+(``row_count`` is ``None``, ``quality`` is empty) and its fingerprint covers the schema
+and the query plan.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import math
+import os
+import stat
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "FINGERPRINT_ROWS",
+    "SAMPLE_ROWS",
+    "FileVersion",
+    "Profile",
+    "frame_kind",
+    "profile_file",
+    "profile_frame",
+    "quality_facet_applicable",
+]
+
+#: rows above which distinct counts are estimated from a sample
+SAMPLE_ROWS = 100_000
+#: evenly spaced rows hashed into a fingerprint
+FINGERPRINT_ROWS = 64
+#: directory entries looked at by :func:`profile_file` before it stops counting
+MAX_DIRECTORY_ENTRIES = 10_000
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What :func:`profile_frame` found out about one table.
+
+    Attributes:
+        kind: ``pandas``, ``polars``, ``polars-lazy`` or ``pyarrow``.
+        fields: ``(column name, type)`` per column, names made unique and readable.
+        row_count: number of rows; ``None`` for a LazyFrame.
+        quality: the ``DataQualityMetrics`` facet payload without ``_producer`` and
+            ``_schemaURL``: ``{"rowCount": n, "columnMetrics": {name: {"nullCount",
+            "distinctCount", "min", "max"}}}`` (keys absent where not computed); empty
+            for a LazyFrame. Treat it as read-only.
+        fingerprint: a 32-hex-digit version label (see the module docstring).
+        sampled: whether ``distinctCount`` values were estimated from a sample.
+    """
+
+    kind: str
+    fields: tuple[tuple[str, str], ...]
+    row_count: int | None
+    quality: dict[str, Any] = field(hash=False, repr=False)
+    fingerprint: str = ""
+    sampled: bool = False
+
+
+@dataclass(frozen=True)
+class FileVersion:
+    """The version of a file or directory, from metadata only.
+
+    Attributes:
+        size: bytes (for a directory: the sum over the regular files below it).
+        mtime_ns: modification time in nanoseconds (for a directory: the latest).
+        version: ``"<size>-<mtime_ns>"`` (a directory adds ``-<files>``); stable while the
+            file is unchanged.
+        files: 1 for a file; regular files counted below a directory.
+    """
+
+    size: int
+    mtime_ns: int
+    version: str
+    files: int = 1
+
+
+# --------------------------------------------------------------------------- public API
+def frame_kind(obj: Any) -> str | None:
+    """Which kind of table ``obj`` is, without importing any library.
+
+    Returns:
+        ``pandas``, ``polars``, ``polars-lazy``, ``pyarrow`` or ``None`` for anything else.
+    """
+    cls = type(obj)
+    try:
+        return _KINDS[cls]
+    except KeyError:
+        return _kind_by_name(cls)
+
+
+def profile_frame(obj: Any, *, sample_rows: int = SAMPLE_ROWS, seed: int = 0) -> Profile:
+    """Profile a DataFrame-like object for the ``schema``, quality and version facets.
+
+    Args:
+        obj: a pandas ``DataFrame``, polars ``DataFrame``/``LazyFrame`` or pyarrow
+            ``Table``/``RecordBatch``.
+        sample_rows: above this many rows, distinct counts come from a sample of this size.
+        seed: seed of the sample, so that profiles are reproducible.
+
+    Returns:
+        A :class:`Profile`.
+
+    Raises:
+        TypeError: ``obj`` is not one of the supported types.
+    """
+    kind = frame_kind(obj)
+    if kind is None:
+        raise TypeError(f"cannot profile a {type(obj).__module__}.{type(obj).__qualname__}")
+    sample_rows = max(int(sample_rows), 1)
+    return _PROFILERS[kind](obj, sample_rows, seed)
+
+
+def quality_facet_applicable(profile: Profile) -> bool:
+    """Whether ``profile.quality`` should be sent as a ``dataQualityMetrics`` facet.
+
+    False for a LazyFrame, whose data was not looked at.
+    """
+    return profile.row_count is not None and "columnMetrics" in profile.quality
+
+
+def profile_file(path: str | os.PathLike[str]) -> FileVersion | None:
+    """Version a file (or a directory of files) by size and modification time.
+
+    Nothing reads the content. For a directory (a partitioned parquet dataset, say) the
+    regular files below it are summed, stopping after ``MAX_DIRECTORY_ENTRIES`` entries.
+
+    Args:
+        path: a local path.
+
+    Returns:
+        A :class:`FileVersion`, or ``None`` when ``path`` cannot be stat'ed (missing,
+        not local, no permission).
+    """
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError, TypeError):
+        return None
+    if not stat.S_ISDIR(st.st_mode):
+        return FileVersion(st.st_size, st.st_mtime_ns, f"{st.st_size}-{st.st_mtime_ns}")
+    size, mtime, files, seen = 0, st.st_mtime_ns, 0, 0
+    stack = [os.fspath(path)]
+    while stack and seen < MAX_DIRECTORY_ENTRIES:
+        try:
+            with os.scandir(stack.pop()) as entries:
+                for entry in entries:
+                    seen += 1
+                    if seen > MAX_DIRECTORY_ENTRIES:
+                        break
+                    try:
+                        if entry.is_dir(follow_symlinks=False):
+                            stack.append(entry.path)
+                        elif entry.is_file():
+                            est = entry.stat()
+                            size += est.st_size
+                            mtime = max(mtime, est.st_mtime_ns)
+                            files += 1
+                    except OSError:
+                        continue
+        except OSError:
+            continue
+    return FileVersion(size, mtime, f"{size}-{mtime}-{files}", files)
+
+
+# --------------------------------------------------------------------------- kinds
+_KINDS: dict[type, str | None] = {}
+_KIND_NAMES = {
+    ("pandas", "DataFrame"): "pandas",
+    ("polars", "DataFrame"): "polars",
+    ("polars", "LazyFrame"): "polars-lazy",
+    ("pyarrow", "Table"): "pyarrow",
+    ("pyarrow", "RecordBatch"): "pyarrow",
+}
+
+
+def _kind_by_name(cls: type) -> str | None:
+    """Classify by the defining module and class name of ``cls`` or a base class."""
+    found = None
+    for base in getattr(cls, "__mro__", (cls,)):
+        module = getattr(base, "__module__", "") or ""
+        top = module.split(".", 1)[0]
+        found = _KIND_NAMES.get((top, base.__name__))
+        if found:
+            break
+    if len(_KINDS) < 1024:
+        _KINDS[cls] = found
+    return found
+
+
+# --------------------------------------------------------------------------- names
+def _flat_name(name: Any) -> str:
+    if isinstance(name, tuple):
+        parts = [str(p) for p in name if p is not None and str(p) != ""]
+        return ".".join(parts) if parts else ""
+    return name if isinstance(name, str) else str(name)
+
+
+def _unique_names(names: Iterable[Any]) -> list[str]:
+    flat = [_flat_name(n) for n in names]
+    if len(set(flat)) == len(flat):
+        return flat
+    taken = set(flat)
+    seen: dict[str, int] = {}
+    out = []
+    for name in flat:
+        if name not in seen:
+            seen[name] = 0
+            out.append(name)
+            continue
+        k = seen[name]
+        while True:
+            k += 1
+            candidate = f"{name}.{k}"
+            if candidate not in taken:
+                break
+        seen[name] = k
+        taken.add(candidate)
+        out.append(candidate)
+    return out
+
+
+# --------------------------------------------------------------------------- shared helpers
+@functools.lru_cache(maxsize=8)
+def _sample_index(n: int, k: int, seed: int) -> np.ndarray:
+    """``k`` sorted distinct row positions out of ``n``, uniform, seeded (read-only)."""
+    idx = np.sort(np.random.default_rng(seed).choice(n, size=k, replace=False))
+    idx.flags.writeable = False
+    return idx
+
+
+@functools.lru_cache(maxsize=64)
+def _even_index(n: int, k: int = FINGERPRINT_ROWS) -> np.ndarray:
+    """Up to ``k`` evenly spaced row positions out of ``n``, first and last included."""
+    idx = (
+        np.arange(n, dtype=np.int64)
+        if n <= k
+        else np.unique(np.linspace(0, n - 1, k).round().astype(np.int64))
+    )
+    idx.flags.writeable = False
+    return idx
+
+
+def _estimate_distinct(n: int, d: int, f1: int, total: int) -> int:
+    """Haas–Stokes Duj1 from a sample: n values, d distinct, f1 singletons, total in all."""
+    if n <= 0 or d <= 0:
+        return 0
+    if n >= total:
+        return d
+    denom = n - f1 + f1 * n / total
+    est = n * d / denom if denom > 0 else float(total)
+    return round(min(max(est, d), total))
+
+
+def _distinct_from_codes(codes: np.ndarray, total_nonnull: int, sampled: bool) -> int:
+    """Distinct count from factorize codes (-1 = null) of the (sampled) values."""
+    codes = codes[codes >= 0]
+    if codes.size == 0:
+        return 0
+    counts = np.bincount(codes)
+    counts = counts[counts > 0]
+    d = int(counts.size)
+    if not sampled:
+        return d
+    return _estimate_distinct(int(codes.size), d, int((counts == 1).sum()), total_nonnull)
+
+
+def _number(value: Any) -> int | float | None:
+    """A finite JSON number from a scalar, or None."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    try:
+        f = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if not math.isfinite(f):
+        return None
+    return f
+
+
+def _metrics(null: int | None, distinct: int | None, lo: Any, hi: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if null is not None:
+        out["nullCount"] = int(null)
+    if distinct is not None:
+        out["distinctCount"] = int(distinct)
+    lo, hi = _number(lo), _number(hi)
+    if lo is not None:
+        out["min"] = lo
+    if hi is not None:
+        out["max"] = hi
+    return out
+
+
+def _digest(kind: str, shape: Sequence[int | None], fields: Sequence[tuple[str, str]], rows: bytes) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    h.update(repr((kind, tuple(shape), tuple(fields))).encode("utf-8", "surrogatepass"))
+    h.update(rows)
+    return h.hexdigest()
+
+
+def _guard(fn: Any, *args: Any, default: Any = None) -> Any:
+    """Run ``fn(*args)``; a metric that cannot be computed for an odd column is left out."""
+    try:
+        return fn(*args)
+    except Exception:  # noqa: BLE001 - odd data must never fail a profile
+        return default
+
+
+# --------------------------------------------------------------------------- pandas
+def _pandas_type(dtype: Any) -> str:
+    return str(dtype)
+
+
+def _pandas_numeric(dtype: Any) -> bool:
+    import pandas as pd
+
+    api = pd.api.types
+    return bool(
+        api.is_numeric_dtype(dtype)
+        and not api.is_bool_dtype(dtype)
+        and not api.is_complex_dtype(dtype)
+        and not isinstance(dtype, pd.CategoricalDtype)
+        and not api.is_timedelta64_dtype(dtype)
+    )
+
+
+def _repr_values(values: Any) -> np.ndarray:
+    """Object array of ``repr`` texts (nulls kept as None): for cells that cannot be hashed."""
+    arr = np.empty(len(values), dtype=object)
+    arr[:] = list(values)
+    mask = _null_mask(arr)
+    out = np.empty(len(arr), dtype=object)
+    keep = ~mask
+    out[keep] = [repr(x) for x in arr[keep]]
+    out[mask] = None
+    return out
+
+
+def _null_mask(values: Any) -> np.ndarray:
+    """``isna`` as a boolean array; cell by cell for objects ``isna`` chokes on (``Decimal('sNaN')``)."""
+    import pandas as pd
+
+    try:
+        return np.asarray(pd.isna(values), dtype=bool)
+    except Exception:  # noqa: BLE001
+        return np.fromiter((_is_null(x) for x in values), dtype=bool, count=len(values))
+
+
+def _is_null(x: Any) -> bool:
+    import pandas as pd
+
+    if x is None or x is pd.NA or x is pd.NaT:
+        return True
+    try:
+        return bool(x != x)  # noqa: PLR0124 - NaN-like values differ from themselves
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _pandas_nulls(values: Any) -> int:
+    return int(_null_mask(values).sum())
+
+
+def _pandas_distinct(values: Any, total_nonnull: int, sampled: bool) -> int:
+    return _distinct_from_codes(_pandas_codes(values), total_nonnull, sampled)
+
+
+def _pandas_codes(values: Any) -> np.ndarray:
+    import pandas as pd
+
+    try:
+        codes, _ = pd.factorize(values, use_na_sentinel=True)
+    except Exception:  # noqa: BLE001 - unhashable cells, Arrow types without a hash kernel
+        codes, _ = pd.factorize(_repr_values(values), use_na_sentinel=True)
+    return np.asarray(codes)
+
+
+def _pandas_hash_column(values: Any) -> np.ndarray:
+    from pandas.util import hash_array
+
+    try:
+        return hash_array(values, categorize=False)
+    except (TypeError, ValueError):
+        return hash_array(_repr_values(values), categorize=False)
+
+
+def _profile_pandas(df: pd.DataFrame, sample_rows: int, seed: int) -> Profile:
+    n, ncols = df.shape
+    names = _unique_names(df.columns)
+    columns = [df.iloc[:, i] for i in range(ncols)]
+    fields = tuple((name, _pandas_type(col.dtype)) for name, col in zip(names, columns))
+    sampled = n > sample_rows
+    idx = _sample_index(n, sample_rows, seed) if sampled else None
+
+    metrics: dict[str, Any] = {}
+    for name, col in zip(names, columns):
+        values = col.array
+        nulls = _guard(_pandas_nulls, values)
+        lo = hi = None
+        if n and _pandas_numeric(col.dtype):
+            lo, hi = _guard(col.min), _guard(col.max)
+        part = values.take(idx) if idx is not None else values
+        nonnull = n - nulls if nulls is not None else n
+        distinct = _guard(_pandas_distinct, part, nonnull, sampled)
+        metrics[name] = _metrics(nulls, distinct, lo, hi)
+
+    pos = _even_index(n)
+    rows = df.take(pos) if n > len(pos) else df
+    index = rows.index
+    levels = [index.get_level_values(i) for i in range(index.nlevels)] if index.nlevels > 1 else [index]
+    empty = np.zeros(0, np.uint64)
+    hashes = [_guard(_pandas_hash_column, level.array, default=empty) for level in levels]
+    hashes += [_guard(_pandas_hash_column, rows.iloc[:, i].array, default=empty) for i in range(ncols)]
+    blob = b"".join(np.ascontiguousarray(h, dtype=np.uint64).tobytes() for h in hashes)
+    shape = (n, ncols, type(df.index).__name__, str(df.index.dtype))
+    return Profile(
+        kind="pandas",
+        fields=fields,
+        row_count=int(n),
+        quality={"rowCount": int(n), "columnMetrics": metrics},
+        fingerprint=_digest("pandas", shape, fields, blob),
+        sampled=sampled,
+    )
+
+
+# --------------------------------------------------------------------------- polars
+def _profile_polars(df: Any, sample_rows: int, seed: int) -> Profile:
+    import polars as pl
+
+    n, ncols = df.shape
+    names = _unique_names(df.columns)
+    columns = df.get_columns()
+    fields = tuple((name, str(s.dtype)) for name, s in zip(names, columns))
+    sampled = n > sample_rows
+    idx = _sample_index(n, sample_rows, seed) if sampled else None
+    taken = pl.Series("i", idx, dtype=pl.Int64) if idx is not None else None
+
+    metrics: dict[str, Any] = {}
+    for name, s in zip(names, columns):
+        dtype = s.dtype
+        nulls = _guard(s.null_count)
+        lo = hi = None
+        if n and (dtype.is_integer() or dtype.is_float()):
+            clean = s.fill_nan(None) if dtype.is_float() else s
+            lo = _guard(clean.min)
+            hi = _guard(clean.max)
+        part = s.gather(taken) if taken is not None else s
+        nonnull = n - nulls if nulls is not None else n
+        distinct = _guard(_polars_distinct, part, nonnull, sampled)
+        metrics[name] = _metrics(nulls, distinct, lo, hi)
+
+    pos = _even_index(n)
+    rows = df.select(pl.all().gather(pl.Series("i", pos, dtype=pl.Int64))) if n > len(pos) else df
+    blob = _guard(_polars_row_hashes, rows)
+    if blob is None:
+        blob = _guard(_polars_ipc, rows, default=b"")
+    return Profile(
+        kind="polars",
+        fields=fields,
+        row_count=int(n),
+        quality={"rowCount": int(n), "columnMetrics": metrics},
+        fingerprint=_digest("polars", (n, ncols), fields, blob),
+        sampled=sampled,
+    )
+
+
+def _polars_row_hashes(df: Any) -> bytes:
+    return df.hash_rows(seed=0).to_numpy().tobytes()
+
+
+def _polars_ipc(df: Any) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    df.rechunk().write_ipc(buf, compression="uncompressed")
+    return buf.getvalue()
+
+
+def _polars_distinct(s: Any, total_nonnull: int, sampled: bool) -> int:
+    s = s.drop_nulls()
+    if not sampled:
+        return int(s.n_unique())
+    counts = s.value_counts(name="__count__")["__count__"].to_numpy()
+    if counts.size == 0:
+        return 0
+    return _estimate_distinct(int(counts.sum()), int(counts.size), int((counts == 1).sum()), total_nonnull)
+
+
+def _profile_polars_lazy(lf: Any, sample_rows: int, seed: int) -> Profile:
+    schema = lf.collect_schema()
+    names = _unique_names(schema.names())
+    fields = tuple((name, str(dtype)) for name, dtype in zip(names, schema.dtypes()))
+    plan = _guard(functools.partial(lf.explain, optimized=False), default="")
+    return Profile(
+        kind="polars-lazy",
+        fields=fields,
+        row_count=None,
+        quality={},
+        fingerprint=_digest("polars-lazy", (None, len(fields)), fields, plan.encode("utf-8", "replace")),
+        sampled=False,
+    )
+
+
+# --------------------------------------------------------------------------- pyarrow
+def _profile_pyarrow(tbl: Any, sample_rows: int, seed: int) -> Profile:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n, ncols = tbl.num_rows, tbl.num_columns
+    names = _unique_names(tbl.schema.names)
+    fields = tuple((name, str(f.type)) for name, f in zip(names, tbl.schema))
+    sampled = n > sample_rows
+    idx = pa.array(_sample_index(n, sample_rows, seed)) if sampled else None
+
+    metrics: dict[str, Any] = {}
+    for i, name in enumerate(names):
+        col = tbl.column(i)
+        typ = col.type
+        nulls = int(col.null_count)
+        lo = hi = None
+        if n and (pa.types.is_integer(typ) or pa.types.is_floating(typ)):
+            mm = _guard(pc.min_max, col)
+            if mm is not None:
+                lo, hi = mm["min"].as_py(), mm["max"].as_py()
+        part = col.take(idx) if idx is not None else col
+        nonnull = n - nulls if nulls is not None else n
+        distinct = _guard(_arrow_distinct, part, nonnull, sampled)
+        metrics[name] = _metrics(nulls, distinct, lo, hi)
+
+    pos = _even_index(n)
+    rows = tbl.take(pa.array(pos)) if n > len(pos) else tbl
+    blob = _guard(_arrow_ipc, rows, default=b"")
+    return Profile(
+        kind="pyarrow",
+        fields=fields,
+        row_count=int(n),
+        quality={"rowCount": int(n), "columnMetrics": metrics},
+        fingerprint=_digest("pyarrow", (n, ncols), fields, blob),
+        sampled=sampled,
+    )
+
+
+def _arrow_distinct(col: Any, total_nonnull: int, sampled: bool) -> int:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    col = pc.drop_null(col)
+    try:
+        vc = pc.value_counts(col)
+    except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):
+        codes = _pandas_codes(_repr_values(col.to_pylist()))
+        return _distinct_from_codes(codes, total_nonnull, sampled)
+    counts = vc.field("counts").to_numpy(zero_copy_only=False)
+    if counts.size == 0:
+        return 0
+    if not sampled:
+        return int(counts.size)
+    return _estimate_distinct(int(counts.sum()), int(counts.size), int((counts == 1).sum()), total_nonnull)
+
+
+def _arrow_ipc(tbl: Any) -> bytes:
+    import pyarrow as pa
+
+    if isinstance(tbl, pa.RecordBatch):
+        tbl = pa.Table.from_batches([tbl])
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, tbl.schema) as writer:
+        writer.write_table(tbl.combine_chunks())
+    return sink.getvalue().to_pybytes()
+
+
+_PROFILERS = {
+    "pandas": _profile_pandas,
+    "polars": _profile_polars,
+    "polars-lazy": _profile_polars_lazy,
+    "pyarrow": _profile_pyarrow,
+}

@@ -1,0 +1,585 @@
+"""nbgov.capture.profile: schema, quality metrics, fingerprints and file versions."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import pandas as hpd
+
+from nbgov.capture.profile import (
+    FINGERPRINT_ROWS,
+    FileVersion,
+    Profile,
+    frame_kind,
+    profile_file,
+    profile_frame,
+    quality_facet_applicable,
+)
+from tests.spec import assert_spec_valid, spec_report
+
+pl = pytest.importorskip("polars")
+pa = pytest.importorskip("pyarrow")
+
+PRODUCER = "https://github.com/nbgov/nbgov/tests"
+INPUT_URL = "https://openlineage.io/spec/facets/1-0-2/DataQualityMetricsInputDatasetFacet.json"
+DATASET_URL = "https://openlineage.io/spec/facets/1-0-0/DataQualityMetricsDatasetFacet.json"
+
+
+def event_with(quality: dict) -> dict:
+    """A minimal RunEvent carrying ``quality`` as the input facet and as the dataset facet."""
+    return {
+        "eventType": "COMPLETE",
+        "eventTime": "2024-01-01T00:00:00Z",
+        "producer": PRODUCER,
+        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+        "run": {"runId": str(uuid.uuid4())},
+        "job": {"namespace": "test", "name": "profile"},
+        "inputs": [
+            {
+                "namespace": "mem",
+                "name": "df",
+                "inputFacets": {
+                    "dataQualityMetrics": {"_producer": PRODUCER, "_schemaURL": INPUT_URL, **quality}
+                },
+            }
+        ],
+        "outputs": [
+            {
+                "namespace": "mem",
+                "name": "df",
+                "facets": {
+                    "dataQualityMetrics": {"_producer": PRODUCER, "_schemaURL": DATASET_URL, **quality}
+                },
+            }
+        ],
+    }
+
+
+def assert_quality_valid(profile: Profile) -> None:
+    __tracebackhide__ = True
+    json.dumps(profile.quality, allow_nan=False)  # strict JSON: no NaN / Infinity
+    event = event_with(profile.quality)
+    assert_spec_valid(event)
+    report = spec_report(event)
+    assert not report.skipped, report.skipped  # both facets were really checked
+    assert sum(f.validated for f in report.facets) == 2
+
+
+def cm(profile: Profile) -> dict:
+    return profile.quality["columnMetrics"]
+
+
+# --------------------------------------------------------------------------- exact metrics
+def test_pandas_exact_metrics_small_frame():
+    df = pd.DataFrame(
+        {
+            "i": [3, 1, 3, 7],
+            "f": [0.5, None, -2.0, 0.5],
+            "s": ["a", "b", None, "a"],
+            "b": [True, False, True, True],
+        }
+    )
+    p = profile_frame(df)
+    assert p.kind == "pandas" and p.row_count == 4 and not p.sampled
+    assert p.quality == {
+        "rowCount": 4,
+        "columnMetrics": {
+            "i": {"nullCount": 0, "distinctCount": 3, "min": 3 - 2, "max": 7},
+            "f": {"nullCount": 1, "distinctCount": 2, "min": -2.0, "max": 0.5},
+            "s": {"nullCount": 1, "distinctCount": 2},
+            "b": {"nullCount": 0, "distinctCount": 2},
+        },
+    }
+    assert [name for name, _ in p.fields] == ["i", "f", "s", "b"]
+    assert (
+        dict(p.fields)["i"] == "int64" and dict(p.fields)["f"] == "float64" and dict(p.fields)["b"] == "bool"
+    )
+    assert isinstance(cm(p)["i"]["min"], int) and isinstance(cm(p)["f"]["max"], float)
+    assert quality_facet_applicable(p)
+    assert_quality_valid(p)
+
+
+def test_polars_exact_metrics_small_frame():
+    df = pl.DataFrame({"i": [3, 1, 3, 7], "f": [0.5, None, -2.0, 0.5], "s": ["a", "b", None, "a"]})
+    p = profile_frame(df)
+    assert p.kind == "polars" and p.row_count == 4 and not p.sampled
+    assert p.quality == {
+        "rowCount": 4,
+        "columnMetrics": {
+            "i": {"nullCount": 0, "distinctCount": 3, "min": 1, "max": 7},
+            "f": {"nullCount": 1, "distinctCount": 2, "min": -2.0, "max": 0.5},
+            "s": {"nullCount": 1, "distinctCount": 2},
+        },
+    }
+    assert p.fields == (("i", "Int64"), ("f", "Float64"), ("s", "String"))
+    assert_quality_valid(p)
+
+
+@pytest.mark.parametrize("make", [pa.table, lambda d: pa.RecordBatch.from_pydict(d)], ids=["table", "batch"])
+def test_pyarrow_exact_metrics_small_frame(make):
+    tbl = make({"i": [3, 1, 3, 7], "f": [0.5, None, -2.0, 0.5], "s": ["a", "b", None, "a"]})
+    p = profile_frame(tbl)
+    assert p.kind == "pyarrow" and p.row_count == 4 and not p.sampled
+    assert p.quality == {
+        "rowCount": 4,
+        "columnMetrics": {
+            "i": {"nullCount": 0, "distinctCount": 3, "min": 1, "max": 7},
+            "f": {"nullCount": 1, "distinctCount": 2, "min": -2.0, "max": 0.5},
+            "s": {"nullCount": 1, "distinctCount": 2},
+        },
+    }
+    assert p.fields == (("i", "int64"), ("f", "double"), ("s", "string"))
+    assert_quality_valid(p)
+
+
+def test_nan_is_null_in_pandas_but_a_value_in_polars_and_arrow():
+    values = [1.0, float("nan"), None, 4.0]
+    assert cm(profile_frame(pd.DataFrame({"x": values})))["x"] == {
+        "nullCount": 2,
+        "distinctCount": 2,
+        "min": 1.0,
+        "max": 4.0,
+    }
+    for p in (
+        profile_frame(pl.DataFrame({"x": values}, nan_to_null=False)),
+        profile_frame(pa.table({"x": values})),
+    ):
+        assert cm(p)["x"]["nullCount"] == 1
+        assert cm(p)["x"]["distinctCount"] == 3  # 1, NaN, 4
+        assert (cm(p)["x"]["min"], cm(p)["x"]["max"]) == (1.0, 4.0), p.kind
+
+
+def test_kinds_agree_on_the_same_data():
+    data = {"a": [1, 2, 2, None], "b": ["x", None, "y", "y"]}
+    pdf = pd.DataFrame(data).astype({"a": "Int64"})
+    a, b, c = profile_frame(pdf), profile_frame(pl.DataFrame(data)), profile_frame(pa.table(data))
+    assert cm(a) == cm(b) == cm(c)
+
+
+def test_unsupported_objects_raise_type_error():
+    for obj in (pd.Series([1]), [1, 2], None, np.zeros(3)):
+        assert frame_kind(obj) is None
+        with pytest.raises(TypeError, match="cannot profile"):
+            profile_frame(obj)
+
+
+# --------------------------------------------------------------------------- sampling
+def big_frame(n: int) -> pd.DataFrame:
+    rng = np.random.default_rng(42)
+    f = rng.normal(size=n)
+    f[::10] = np.nan
+    return pd.DataFrame(
+        {
+            "id": np.arange(n),
+            "low": rng.integers(0, 50, n),
+            "mid": rng.integers(0, 20_000, n),
+            "f": f,
+            "s": pd.Series(rng.integers(0, 1000, n)).astype(str),
+        }
+    )
+
+
+def test_big_frame_is_sampled_with_exact_counts_and_bounded_estimates():
+    n = 200_000
+    df = big_frame(n)
+    p = profile_frame(df, sample_rows=20_000)
+    assert p.sampled and p.row_count == n and p.quality["rowCount"] == n
+    m = cm(p)
+    # exact over the whole frame
+    assert m["id"]["min"] == 0 and m["id"]["max"] == n - 1
+    assert m["f"]["nullCount"] == n // 10
+    assert m["f"]["min"] == float(np.nanmin(df["f"])) and m["f"]["max"] == float(np.nanmax(df["f"]))
+    # estimates stay within [distinct in the sample, non-null rows] and near the truth
+    for col in ("id", "low", "mid", "f", "s"):
+        truth = df[col].nunique()
+        est = m[col]["distinctCount"]
+        assert 0 < est <= n - m[col]["nullCount"]
+        assert abs(est - truth) <= 0.25 * truth, (col, est, truth)
+    assert m["id"]["distinctCount"] == n  # a unique key is recognised as unique
+    assert m["low"]["distinctCount"] == 50  # every value seen in the sample: exact
+    assert_quality_valid(p)
+
+
+def test_sampling_is_deterministic_and_seeded():
+    df = big_frame(60_000)
+    a = profile_frame(df, sample_rows=5_000)
+    b = profile_frame(df, sample_rows=5_000)
+    c = profile_frame(df, sample_rows=5_000, seed=1)
+    assert a == b and a.quality == b.quality
+    assert a.fingerprint == c.fingerprint  # the fingerprint does not depend on the sample
+    assert cm(a)["mid"]["distinctCount"] != cm(c)["mid"]["distinctCount"] or cm(a) == cm(c)
+
+
+def test_at_the_threshold_nothing_is_sampled():
+    df = big_frame(5_000)
+    p = profile_frame(df, sample_rows=5_000)
+    assert not p.sampled
+    assert {c: cm(p)[c]["distinctCount"] for c in df} == {c: df[c].nunique() for c in df}
+
+
+@pytest.mark.parametrize("to", ["polars", "pyarrow"])
+def test_polars_and_arrow_sample_too(to):
+    df = big_frame(100_000)
+    obj = pl.from_pandas(df) if to == "polars" else pa.Table.from_pandas(df, preserve_index=False)
+    p = profile_frame(obj, sample_rows=10_000)
+    assert p.sampled and p.row_count == 100_000
+    assert cm(p)["id"]["distinctCount"] == 100_000
+    assert cm(p)["low"]["distinctCount"] == 50
+    assert cm(p)["id"]["max"] == 99_999
+    assert_quality_valid(p)
+
+
+# --------------------------------------------------------------------------- fingerprints
+def test_fingerprint_is_stable_and_content_based():
+    df = pd.DataFrame({"a": [1, 2, 3], "b": ["x", "y", "z"]})
+    fp = profile_frame(df).fingerprint
+    assert len(fp) == 32 and int(fp, 16) >= 0
+    assert profile_frame(df).fingerprint == fp
+    assert profile_frame(df.copy()).fingerprint == fp
+    assert profile_frame(pd.DataFrame({"a": [1, 2, 3], "b": ["x", "y", "z"]})).fingerprint == fp
+
+
+@pytest.mark.parametrize("row", [0, 1, 2])
+@pytest.mark.parametrize("col", [0, 1])
+def test_fingerprint_changes_on_one_cell_edit(row, col):
+    df = pd.DataFrame({"a": [1, 2, 3], "b": ["x", "y", "z"]})
+    before = profile_frame(df).fingerprint
+    df.iat[row, col] = 99 if col == 0 else "changed"
+    assert profile_frame(df).fingerprint != before
+
+
+def test_fingerprint_sees_schema_index_and_shape():
+    df = pd.DataFrame({"a": [1, 2, 3]})
+    fps = {
+        profile_frame(df).fingerprint,
+        profile_frame(df.rename(columns={"a": "b"})).fingerprint,
+        profile_frame(df.astype("int32")).fingerprint,
+        profile_frame(df.set_axis([10, 11, 12])).fingerprint,
+        profile_frame(df.iloc[:2]).fingerprint,
+        profile_frame(pl.DataFrame({"a": [1, 2, 3]})).fingerprint,
+        profile_frame(pa.table({"a": [1, 2, 3]})).fingerprint,
+    }
+    assert len(fps) == 7
+
+
+def test_fingerprint_of_a_large_frame_covers_fixed_rows_only():
+    n = 10 * FINGERPRINT_ROWS * 100
+    df = pd.DataFrame({"a": np.arange(n)})
+    fp = profile_frame(df).fingerprint
+    df.iat[0, 0] = -1  # the first row is always fingerprinted
+    assert profile_frame(df).fingerprint != fp
+    df.iat[0, 0] = 0
+    assert profile_frame(df).fingerprint == fp
+    df.iat[1, 0] = -1  # between two fingerprinted rows: by design not seen
+    assert profile_frame(df).fingerprint == fp
+
+
+@pytest.mark.parametrize("kind", ["polars", "pyarrow"])
+def test_polars_and_arrow_fingerprints(kind):
+    def make(values):
+        return pl.DataFrame({"a": values}) if kind == "polars" else pa.table({"a": values})
+
+    fp = profile_frame(make([1, 2, 3])).fingerprint
+    assert profile_frame(make([1, 2, 3])).fingerprint == fp
+    assert profile_frame(make([1, 5, 3])).fingerprint != fp
+
+
+def test_lazyframe_is_profiled_from_its_schema_without_collecting():
+    calls = []
+
+    def boom(s):
+        calls.append(1)
+        raise RuntimeError("collected")
+
+    lf = pl.LazyFrame({"a": [1, 2], "t": ["x", "y"]}).with_columns(
+        pl.col("a").map_batches(boom, return_dtype=pl.Int64)
+    )
+    p = profile_frame(lf)
+    assert calls == []
+    assert p.kind == "polars-lazy" and p.fields == (("a", "Int64"), ("t", "String"))
+    assert p.row_count is None and p.quality == {} and not quality_facet_applicable(p)
+    assert p.fingerprint == profile_frame(lf).fingerprint
+    assert p.fingerprint != profile_frame(lf.filter(pl.col("a") > 1)).fingerprint
+
+
+# --------------------------------------------------------------------------- odd frames
+def _odd_frames() -> dict[str, pd.DataFrame]:
+    mi = pd.DataFrame([[1, 2, 3]], columns=pd.MultiIndex.from_tuples([("a", "b"), ("a", "c"), ("d", "")]))
+    dup = pd.DataFrame([[1, "x", 2.5]], columns=["a", "a", "a.1"])
+    return {
+        "empty": pd.DataFrame(),
+        "empty-rows": pd.DataFrame({"a": pd.Series([], dtype="int64"), "b": pd.Series([], dtype=object)}),
+        "duplicate-names": dup,
+        "multiindex-columns": mi,
+        "non-string-names": pd.DataFrame({0: [1, 2], 1.5: [3, 4], None: [5, 6], ("t",): [7, 8]}),
+        "mixed-object": pd.DataFrame({"m": pd.Series([1, "1", 2.5, b"x", None, (1, 2)], dtype=object)}),
+        "unhashable": pd.DataFrame(
+            {"u": pd.Series([[1, 2], {"k": 1}, [1, 2], None, {1}, np.array([1])], dtype=object)}
+        ),
+        "all-null": pd.DataFrame(
+            {
+                "o": [None, None],
+                "f": [np.nan, np.nan],
+                "i": pd.array([None, None], dtype="Int64"),
+                "t": pd.to_datetime([None, None]),
+            }
+        ),
+        "categorical": pd.DataFrame(
+            {"c": pd.Categorical(["x", "y", None, "x"], categories=["x", "y", "unused"])}
+        ),
+        "tz-datetime": pd.DataFrame(
+            {
+                "t": pd.date_range("2024-01-01", periods=3, freq="h", tz="Europe/Paris"),
+                "d": pd.to_timedelta([1, 2, None], unit="s"),
+            }
+        ),
+        "nullable": pd.DataFrame(
+            {
+                "i": pd.array([1, None, 3], dtype="Int64"),
+                "b": pd.array([True, None, False], dtype="boolean"),
+                "s": pd.array(["a", None, "a"], dtype="string[pyarrow]"),
+                "p": pd.array(["a", None, "b"], dtype="string[python]"),
+                "f": pd.array([1.5, None, 2.5], dtype="Float64"),
+            }
+        ),
+        "huge-ints": pd.DataFrame(
+            {
+                "big": pd.Series([2**100, -(2**70), 1], dtype=object),
+                "u": np.array([2**64 - 1, 0, 5], dtype=np.uint64),
+            }
+        ),
+        "nan-inf": pd.DataFrame({"x": [np.inf, -np.inf, np.nan, 1.0], "y": [np.inf, 1.0, 2.0, np.nan]}),
+        "complex": pd.DataFrame({"z": [1 + 2j, 3j]}),
+        "arrow-nested": pd.DataFrame(
+            {
+                "l": pd.Series([[1], [2, 3], None], dtype=pd.ArrowDtype(pa.list_(pa.int64()))),
+                "st": pd.Series(
+                    [{"a": 1}, {"a": 2}, {"a": 1}], dtype=pd.ArrowDtype(pa.struct([("a", pa.int64())]))
+                ),
+            }
+        ),
+        "multiindex-rows": pd.DataFrame({"v": [1, 2]}, index=pd.MultiIndex.from_tuples([("a", 1), ("b", 2)])),
+    }
+
+
+ODD = _odd_frames()
+
+
+@pytest.mark.parametrize("name", list(ODD))
+def test_odd_pandas_frames_never_raise(name):
+    df = ODD[name]
+    p = profile_frame(df)
+    assert p.row_count == len(df)
+    assert len(p.fields) == df.shape[1]
+    names = [n for n, _ in p.fields]
+    assert len(set(names)) == len(names) and all(isinstance(n, str) for n in names)
+    assert list(cm(p)) == names
+    assert profile_frame(df).fingerprint == p.fingerprint
+    assert_quality_valid(p)
+
+
+def test_odd_frame_details():
+    assert profile_frame(ODD["empty"]).quality == {"rowCount": 0, "columnMetrics": {}}
+    assert cm(profile_frame(ODD["empty-rows"])) == {
+        "a": {"nullCount": 0, "distinctCount": 0},
+        "b": {"nullCount": 0, "distinctCount": 0},
+    }
+    assert [n for n, _ in profile_frame(ODD["duplicate-names"]).fields] == ["a", "a.2", "a.1"]
+    assert [n for n, _ in profile_frame(ODD["multiindex-columns"]).fields] == ["a.b", "a.c", "d"]
+    assert [n for n, _ in profile_frame(ODD["non-string-names"]).fields] == ["0", "1.5", "None", "t"]
+    assert cm(profile_frame(ODD["mixed-object"]))["m"] == {"nullCount": 1, "distinctCount": 5}
+    # [1, 2] twice, {"k": 1}, {1}, array([1]): compared by repr
+    assert cm(profile_frame(ODD["unhashable"]))["u"] == {"nullCount": 1, "distinctCount": 4}
+    assert cm(profile_frame(ODD["all-null"])) == {c: {"nullCount": 2, "distinctCount": 0} for c in "ofit"}
+    cat = profile_frame(ODD["categorical"])
+    assert cat.fields == (("c", "category"),) and cm(cat)["c"] == {"nullCount": 1, "distinctCount": 2}
+    tz = profile_frame(ODD["tz-datetime"])
+    assert dict(tz.fields)["t"].startswith("datetime64[") and dict(tz.fields)["t"].endswith(", Europe/Paris]")
+    assert cm(tz) == {"t": {"nullCount": 0, "distinctCount": 3}, "d": {"nullCount": 1, "distinctCount": 2}}
+    nullable = profile_frame(ODD["nullable"])
+    assert dict(nullable.fields) == {
+        "i": "Int64",
+        "b": "boolean",
+        "s": "string",
+        "p": "string",
+        "f": "Float64",
+    }
+    assert cm(nullable) == {
+        "i": {"nullCount": 1, "distinctCount": 2, "min": 1, "max": 3},
+        "b": {"nullCount": 1, "distinctCount": 2},
+        "s": {"nullCount": 1, "distinctCount": 1},
+        "p": {"nullCount": 1, "distinctCount": 2},
+        "f": {"nullCount": 1, "distinctCount": 2, "min": 1.5, "max": 2.5},
+    }
+    huge = cm(profile_frame(ODD["huge-ints"]))
+    assert huge["big"] == {"nullCount": 0, "distinctCount": 3}  # object column: no min/max
+    assert huge["u"] == {"nullCount": 0, "distinctCount": 3, "min": 0, "max": 2**64 - 1}
+    nan = cm(profile_frame(ODD["nan-inf"]))
+    assert nan["x"] == {"nullCount": 1, "distinctCount": 3}  # infinite bounds have no key
+    assert nan["y"] == {"nullCount": 1, "distinctCount": 3, "min": 1.0}
+    assert cm(profile_frame(ODD["complex"]))["z"] == {"nullCount": 0, "distinctCount": 2}
+    nested = profile_frame(ODD["arrow-nested"])
+    assert dict(nested.fields) == {"l": "list<item: int64>[pyarrow]", "st": "struct<a: int64>[pyarrow]"}
+    assert cm(nested)["l"]["nullCount"] == 1 and cm(nested)["st"]["distinctCount"] == 2
+
+
+def test_multiindex_rows_are_part_of_the_fingerprint():
+    df = ODD["multiindex-rows"]
+    other = df.set_axis(pd.MultiIndex.from_tuples([("a", 1), ("b", 3)]))
+    assert profile_frame(df).fingerprint != profile_frame(other).fingerprint
+
+
+def test_odd_polars_and_arrow_frames():
+    frames = [
+        pl.DataFrame(),
+        pl.DataFrame({"a": pl.Series([], dtype=pl.Int64)}),
+        pl.DataFrame({"l": [[1], [1], None], "s": [{"a": 1}, {"a": 2}, {"a": 1}], "n": [None, None, None]}),
+        pl.DataFrame(
+            {
+                "t": pl.Series(["2024-01-01", None]).str.to_datetime().dt.replace_time_zone("UTC"),
+                "c": pl.Series(["x", "y"], dtype=pl.Categorical),
+                "x": [float("inf"), 1.0],
+            }
+        ),
+        pa.table({}),
+        pa.table(
+            {
+                "l": pa.array([[1], [1], None]),
+                "m": pa.array([[("k", 1)], None, [("k", 1)]], pa.map_(pa.string(), pa.int64())),
+            }
+        ),
+        pa.Table.from_arrays([pa.array([1, 2]), pa.array([3, 4])], names=["a", "a"]),
+        pa.table({"d": pa.array([1, 1, None]).dictionary_encode(), "n": pa.nulls(3)}),
+    ]
+    for obj in frames:
+        p = profile_frame(obj)
+        names = [n for n, _ in p.fields]
+        assert len(set(names)) == len(names) and list(cm(p)) == names
+        assert_quality_valid(p)
+    nested = cm(profile_frame(frames[2]))
+    assert nested["l"] == {"nullCount": 1, "distinctCount": 1} and nested["s"]["distinctCount"] == 2
+    assert nested["n"] == {"nullCount": 3, "distinctCount": 0}
+    assert cm(profile_frame(frames[3]))["x"] == {"nullCount": 0, "distinctCount": 2, "min": 1.0}
+    assert cm(profile_frame(frames[5]))["m"] == {"nullCount": 1, "distinctCount": 1}
+    assert [n for n, _ in profile_frame(frames[6]).fields] == ["a", "a.1"]
+
+
+# --------------------------------------------------------------------------- hypothesis
+_DTYPES = st.sampled_from(
+    [
+        np.dtype("int64"),
+        np.dtype("float64"),
+        np.dtype("bool"),
+        np.dtype("object"),
+        np.dtype("uint8"),
+        np.dtype("datetime64[ns]"),
+        np.dtype("complex128"),
+        np.dtype("float32"),
+    ]
+)
+
+
+@st.composite
+def frames(draw):
+    names = draw(st.lists(st.one_of(st.text(max_size=3), st.integers(-2, 2)), max_size=4, unique_by=repr))
+    cols = [hpd.column(name=name, dtype=draw(_DTYPES)) for name in names]
+    df = draw(hpd.data_frames(cols, index=hpd.range_indexes(max_size=12)))
+    if draw(st.booleans()) and len(df.columns):  # sprinkle nulls
+        col = df.iloc[:, 0].astype(object)
+        col.iloc[:: draw(st.integers(1, 3))] = None
+        df.isetitem(0, col)
+    return df
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(frames(), st.integers(1, 8))
+def test_profile_never_raises_on_arbitrary_frames(df, sample_rows):
+    p = profile_frame(df, sample_rows=sample_rows)
+    assert p.row_count == len(df) and p.sampled == (len(df) > sample_rows)
+    for name, metrics in cm(p).items():
+        assert 0 <= metrics["nullCount"] <= len(df)
+        assert 0 <= metrics.get("distinctCount", 0) <= len(df) - metrics["nullCount"]
+        if "min" in metrics and "max" in metrics:
+            assert metrics["min"] <= metrics["max"], name
+    assert_quality_valid(p)
+    assert profile_frame(df, sample_rows=sample_rows) == p
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.integers(-(10**20), 10**20),
+            st.floats(),
+            st.text(max_size=2),
+            st.lists(st.integers(), max_size=2),
+        ),
+        max_size=10,
+    )
+)
+def test_profile_never_raises_on_arbitrary_object_columns(values):
+    s = pd.Series(values, dtype=object)
+    p = profile_frame(s.to_frame("v"))
+    assert_quality_valid(p)
+
+
+# --------------------------------------------------------------------------- files
+def test_profile_file_versions_by_size_and_mtime(tmp_path):
+    f = tmp_path / "data.csv"
+    f.write_text("a,b\n1,2\n")
+    os.utime(f, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
+    v = profile_file(f)
+    assert v == FileVersion(
+        size=8, mtime_ns=1_700_000_000_000_000_000, version="8-1700000000000000000", files=1
+    )
+    assert profile_file(str(f)) == v
+    os.utime(f, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_001))
+    assert profile_file(f).version != v.version
+    f.write_text("a,b\n1,3\n")
+    os.utime(f, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
+    assert profile_file(f).version == v.version  # same size and mtime: same version, by design
+
+
+def test_profile_file_never_reads_content(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)  # opening it for reading would block until a writer comes
+    v = profile_file(fifo)
+    assert v is not None and v.size == 0
+
+
+def test_profile_file_on_directories_and_missing_paths(tmp_path):
+    d = tmp_path / "dataset"
+    (d / "part=1").mkdir(parents=True)
+    (d / "part=1" / "a.parquet").write_bytes(b"x" * 10)
+    (d / "b.parquet").write_bytes(b"y" * 5)
+    v = profile_file(d)
+    assert (v.size, v.files) == (15, 2) and v.version.endswith("-2")
+    (d / "part=1" / "c.parquet").write_bytes(b"z")
+    assert profile_file(d).version != v.version
+    assert profile_file(tmp_path / "missing.csv") is None
+    assert profile_file("s3://bucket/key.csv") is None
+
+
+# --------------------------------------------------------------------------- imports
+def test_profiling_pandas_does_not_import_polars():
+    code = (
+        "import sys, pandas as pd\n"
+        "from nbgov.capture.profile import profile_frame\n"
+        "from nbgov.capture.frames import FrameTracker\n"
+        "df = pd.DataFrame({'a': [1, 2]})\n"
+        "profile_frame(df)\n"
+        "t = FrameTracker(); t.after(t.before({'df': df}, 'df'), {'df': df})\n"
+        "bad = [m for m in ('polars', 'IPython', 'openlineage') if m in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
