@@ -21,7 +21,7 @@ def _callbacks(shell: Any) -> dict[str, int]:
 def test_load_unload_is_symmetric_and_idempotent(shell: Any, tmp_path: Path) -> None:
     original_read_csv = pd.read_csv
     before = _callbacks(shell)
-    ours = lambda: sum(type(c).__name__ == "Nbgov" for c in shell.configurables)  # noqa: E731
+    ours = lambda: sum(type(c).__name__ == "Nbgov" for c in shell.configurables)
     run(shell, "%load_ext nbgov")
     magics.load_ipython_extension(shell)  # a second load registers nothing more
     assert _callbacks(shell) == {k: v + 1 for k, v in before.items()}

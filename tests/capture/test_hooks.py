@@ -60,12 +60,11 @@ def test_record_only_when_active() -> None:
 
 def test_calling_marks_nesting_per_thread() -> None:
     seen = []
-    with access.calling() as outer:
-        with access.calling() as inner:
-            seen.append((outer, inner, access.nested()))
-            other = threading.Thread(target=lambda: seen.append(access.nested()))
-            other.start()
-            other.join()
+    with access.calling() as outer, access.calling() as inner:
+        seen.append((outer, inner, access.nested()))
+        other = threading.Thread(target=lambda: seen.append(access.nested()))
+        other.start()
+        other.join()
     assert seen == [(True, False, True), False]
     assert not access.nested()
 
@@ -176,7 +175,7 @@ def test_registry_waits_for_the_library_and_reports_bad_patches() -> None:
     registry = HookRegistry()
     adapter = types.ModuleType("fake_missing")
     adapter.MODULE = "nbgov_no_such_library"
-    adapter.patches = lambda: []
+    adapter.patches = list
     registry.register(adapter)
     broken = _fake_adapter(__name__, owner="NoSuchClass")
     registry.register(broken)
@@ -198,7 +197,7 @@ def test_watch_imports_installs_right_after_import(tmp_path: Path, monkeypatch: 
     registry.register(adapter)
     registry.watch_imports()
     try:
-        import nbgov_fake_lib  # noqa: PLC0415
+        import nbgov_fake_lib
 
         assert nbgov_fake_lib.read("/tmp/q") == "/tmp/q/tmp/q"
         assert [a.location.get("path") for a in capture.accesses] == ["/tmp/q"]
