@@ -79,6 +79,34 @@ class OutboxItem:
     attempts: int
 
 
+def _facet_tags(facets: Mapping[str, Any], fields: list[dict[str, Any]]) -> list[str]:
+    """Marquez tag names from a ``tags`` dataset facet: fill each field's ``tags``, return the dataset's.
+
+    A tag ``{key, value}`` is named ``key:value`` (just ``key`` when the value is empty
+    or ``true``); entries with a ``field`` go to that field, the others to the dataset.
+    """
+    facet = facets.get("tags")
+    entries = facet.get("tags") if isinstance(facet, dict) else None
+    if not isinstance(entries, list):
+        return []
+    by_field: dict[str, set[str]] = {}
+    own: set[str] = set()
+    for tag in entries:
+        if not isinstance(tag, dict) or not isinstance(tag.get("key"), str):
+            continue
+        value = tag.get("value")
+        label = tag["key"] if value in (None, "", "true") else f"{tag['key']}:{value}"
+        where = tag.get("field")
+        if isinstance(where, str) and where:
+            by_field.setdefault(where, set()).add(label)
+        else:
+            own.add(label)
+    for f in fields:
+        if isinstance(f, dict) and f.get("name") in by_field:
+            f["tags"] = sorted(set(f.get("tags") or ()) | by_field[f["name"]])
+    return sorted(own)
+
+
 @contextlib.contextmanager
 def _cyclic_gc_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector for a block (reference counting still frees)."""
@@ -536,10 +564,11 @@ class Store(ABC):
             ):
                 if kind == DATASET:
                     facets = _loads(d_facets, {})
+                    fields = _loads(d_fields, [])
                     out[nid] = {
                         "id": {"namespace": ns, "name": name}, "type": d_type or "DB_TABLE", "name": name,
                         "physicalName": name, "createdAt": created, "updatedAt": updated, "namespace": ns,
-                        "sourceName": d_src or ns, "fields": _loads(d_fields, []), "tags": [],
+                        "sourceName": d_src or ns, "fields": fields, "tags": _facet_tags(facets, fields),
                         "lastModifiedAt": d_mod,
                         "lastLifecycleState": (facets.get("lifecycleStateChange") or {}).get("lifecycleStateChange"),
                         "description": d_desc, "facets": facets, "currentVersion": d_ver, "deleted": False,
