@@ -144,6 +144,16 @@ def cell_events(
     profile that fails is reported (stage ``"profile"``) and the dataset kept without
     metrics.
     """
+    if profile is not None:  # one profile per object per cell: a frame read from a file is also an output
+        cache: dict[int, Any] = {}
+        raw = profile
+
+        def profile(obj: Any) -> Any:
+            key = id(obj)  # the accesses keep every object alive, so ids are unique here
+            if key not in cache:
+                cache[key] = raw(obj)
+            return cache[key]
+
     inputs, outputs = [], []
     for access in cell.accesses:
         try:
