@@ -22,6 +22,20 @@ from nbgov.governance.pii import (
     classify_pii,
     mask_value,
 )
+from nbgov.governance.tags import (
+    CLASSIFIER_SOURCE,
+    LINEAGE_SOURCE,
+    ColumnTags,
+    Tag,
+    TagError,
+    TagFinding,
+    effective_tags,
+    pii_tags,
+    record_tags,
+    tagged_columns,
+    tags_event,
+)
+from nbgov.governance.taxonomy import DEFAULT_TAXONOMY, Taxonomy, TaxonomyError, load_taxonomy
 
 __all__ = [
     "INFO_TYPES",
@@ -40,4 +54,20 @@ __all__ = [
     "compare",
     "mask_value",
     "profile",
+    # tags, taxonomy
+    "CLASSIFIER_SOURCE",
+    "DEFAULT_TAXONOMY",
+    "LINEAGE_SOURCE",
+    "ColumnTags",
+    "Tag",
+    "TagError",
+    "TagFinding",
+    "Taxonomy",
+    "TaxonomyError",
+    "effective_tags",
+    "load_taxonomy",
+    "pii_tags",
+    "record_tags",
+    "tagged_columns",
+    "tags_event",
 ]

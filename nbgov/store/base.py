@@ -747,6 +747,77 @@ class Store(ABC):
                     visited.add((in_ds, in_f))
         return self._column_graph(visited, edges)
 
+    def column_edges(
+        self, node: NodeId | str, depth: int = DEFAULT_DEPTH, *, direction: str = "up"
+    ) -> list[dict[str, Any]]:
+        """Every column-lineage edge reachable from a column within ``depth`` edges, as stored.
+
+        Unlike :meth:`column_lineage` (Marquez's shape, one transformation per field
+        pair) this lists each stored edge with its type, subtype and masking flag, for
+        walks that must tell DIRECT from INDIRECT or stop at a masking step.
+        Dataset-wide dependencies (the facet's ``dataset`` section) are not listed.
+
+        Args:
+            node: a ``datasetField:`` id (that column) or a ``dataset:`` id (all its columns).
+            depth: how many edges to follow.
+            direction: ``up`` (towards the inputs a column was derived from) or
+                ``down`` (towards the columns derived from it).
+
+        Returns:
+            ``{"output", "input", "type", "subtype", "description", "masking", "job"}``
+            per edge, sorted; ``output`` and ``input`` are ``{"namespace", "dataset",
+            "field"}`` (as Marquez's ``inputFields``), ``job`` is ``{"namespace", "name"}``
+            of the job that last wrote the edge (or None), ``masking`` a bool.
+
+        Raises:
+            NodeNotFoundError: the dataset is unknown, or the node is a job.
+            StoreError: ``depth`` is negative or ``direction`` is neither up nor down.
+        """
+        if depth < 0:
+            raise StoreError(f"depth must be >= 0, got {depth}")
+        if direction not in ("up", "down"):
+            raise StoreError(f"direction must be 'up' or 'down', got {direction!r}")
+        ds_id, parsed = self.resolve(node)
+        if parsed.type is NodeType.JOB:
+            raise NodeNotFoundError(f"{node} (column edges need a dataset or datasetField id)")
+        near, far = ("out", "in") if direction == "up" else ("in", "out")
+        if parsed.type is NodeType.DATASET_FIELD:
+            seed = f"SELECT CAST(? AS {self.dialect.bigint}), CAST(? AS TEXT), 0"
+            params: list[Any] = [ds_id, parsed.field]
+        else:
+            seed = (f"SELECT {near}_dataset, {near}_field, 0 FROM nbgov_column_edges"
+                    f" WHERE {near}_dataset = ? AND out_field <> ''")
+            params = [ds_id]
+        rows = self._fetchall(
+            f"WITH RECURSIVE walk(ds, f, depth) AS ({seed} UNION"
+            f" SELECT e.{far}_dataset, e.{far}_field, w.depth + 1 FROM walk w JOIN nbgov_column_edges e"
+            f" ON e.{near}_dataset = w.ds AND e.{near}_field = w.f WHERE w.depth < ? AND e.out_field <> '')"
+            " SELECT e.out_dataset, e.out_field, e.in_dataset, e.in_field, e.type, e.subtype, e.description,"
+            " e.masking, e.job_id FROM (SELECT ds, f, MIN(depth) AS depth FROM walk GROUP BY ds, f) w"
+            f" JOIN nbgov_column_edges e ON e.{near}_dataset = w.ds AND e.{near}_field = w.f"
+            " WHERE w.depth < ? AND e.out_field <> ''",
+            (*params, depth, depth),
+        )
+        node_ids = sorted({r[0] for r in rows} | {r[2] for r in rows} | {r[8] for r in rows if r[8] is not None})
+        names: dict[int, tuple[str, str, str]] = {}
+        for part in chunks(node_ids):
+            marks = ",".join("?" * len(part))
+            for nid, kind, ns, name in self._fetchall(
+                f"SELECT id, kind, namespace, name FROM nbgov_nodes WHERE id IN ({marks})", part
+            ):
+                names[int(nid)] = (kind, ns, name)
+        out = []
+        for out_ds, out_f, in_ds, in_f, typ, subtype, desc, masking, job_id in rows:
+            job = names.get(int(job_id)) if job_id is not None else None
+            out.append({
+                "output": {"namespace": names[out_ds][1], "dataset": names[out_ds][2], "field": out_f},
+                "input": {"namespace": names[in_ds][1], "dataset": names[in_ds][2], "field": in_f},
+                "type": typ, "subtype": subtype or None, "description": desc or None, "masking": bool(masking),
+                "job": {"namespace": job[1], "name": job[2]} if job else None,
+            })
+        out.sort(key=lambda e: (*e["output"].values(), *e["input"].values(), e["type"], e["subtype"] or ""))
+        return out
+
     def _column_walk_sql(self, direction: str) -> str:
         """Recursive SQL over column edges: ``walk(ds, f, depth)`` from ``(?, ?)`` within ``?`` steps."""
         if direction == "up":
