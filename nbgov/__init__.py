@@ -2,11 +2,20 @@
 
 The public API is re-exported here explicitly. ``import nbgov`` does not import IPython;
 the notebook entry points live in their own modules.
+
+The errors, node ids and the store are imported eagerly (standard library only). The
+SQL and governance APIs (``column_lineage``, ``classify_pii``, ``compare``, ``impact``…)
+are resolved on first use through :data:`_LAZY`: they pull in sqlglot, pandas and the
+OpenLineage client, and importing any ``nbgov.*`` module runs this file first — so an
+eager import here would make the light layers (``nbgov.capture``, the CLI's start-up)
+pay for libraries they never use. This is about import cost, not an import cycle.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
@@ -23,10 +32,37 @@ from nbgov.errors import (  # noqa: E402
     SqlParseError,
     StoreError,
 )
-from nbgov.governance import DriftReport, PiiReport, classify_pii, compare, profile  # noqa: E402
 from nbgov.model.nodes import NodeId, NodeType  # noqa: E402
-from nbgov.sql import ColumnLineage, column_lineage  # noqa: E402
 from nbgov.store import Store, open_store  # noqa: E402
+
+if TYPE_CHECKING:
+    from nbgov.governance import DriftReport, PiiReport, classify_pii, compare, impact, profile
+    from nbgov.sql import ColumnLineage, column_lineage
+
+#: public name -> the module that defines it, imported on first access
+_LAZY = {
+    "ColumnLineage": "nbgov.sql",
+    "column_lineage": "nbgov.sql",
+    "DriftReport": "nbgov.governance",
+    "PiiReport": "nbgov.governance",
+    "classify_pii": "nbgov.governance",
+    "compare": "nbgov.governance",
+    "impact": "nbgov.governance",
+    "profile": "nbgov.governance",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'nbgov' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
     "ColumnLineage",
@@ -48,6 +84,7 @@ __all__ = [
     "classify_pii",
     "column_lineage",
     "compare",
+    "impact",
     "open_store",
     "profile",
 ]

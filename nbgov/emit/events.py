@@ -22,6 +22,7 @@ from typing import Any
 
 import attr
 from openlineage.client import event_v2
+from openlineage.client import facet_v2
 from openlineage.client.facet_v2 import (
     documentation_job,
     error_message_run,
@@ -43,6 +44,7 @@ __all__ = [
     "Event",
     "dataset",
     "dataset_name_for",
+    "facet",
     "from_dict",
     "run_event",
     "to_dict",
@@ -53,6 +55,71 @@ PRODUCER = f"https://github.com/nbgov/nbgov/tree/{__version__}"
 
 Event = event_v2.RunEvent | event_v2.JobEvent | event_v2.DatasetEvent
 Field = Sequence[str] | schema_dataset.SchemaDatasetFacetFields
+
+
+#: facet key -> the client's facet class, per place a facet can sit. The class gives the
+#: facet's ``_schemaURL``, so nbgov never spells a spec URL itself.
+_FACET_CLASSES: dict[str, dict[str, Any]] = {
+    "dataset": {
+        "version": facet_v2.dataset_version_dataset.DatasetVersionDatasetFacet,
+        "dataSource": facet_v2.datasource_dataset.DatasourceDatasetFacet,
+        "dataQualityMetrics": facet_v2.data_quality_metrics_dataset.DataQualityMetricsDatasetFacet,
+        "dataQualityAssertions": facet_v2.data_quality_assertions_dataset.DataQualityAssertionsDatasetFacet,
+        "storage": facet_v2.storage_dataset.StorageDatasetFacet,
+        "symlinks": facet_v2.symlinks_dataset.SymlinksDatasetFacet,
+        "documentation": facet_v2.documentation_dataset.DocumentationDatasetFacet,
+        "ownership": facet_v2.ownership_dataset.OwnershipDatasetFacet,
+        "lifecycleStateChange": facet_v2.lifecycle_state_change_dataset.LifecycleStateChangeDatasetFacet,
+        "datasetType": facet_v2.dataset_type_dataset.DatasetTypeDatasetFacet,
+        "catalog": facet_v2.catalog_dataset.CatalogDatasetFacet,
+        "tags": facet_v2.tags_dataset.TagsDatasetFacet,
+        "schema": schema_dataset.SchemaDatasetFacet,
+        "columnLineage": facet_v2.column_lineage_dataset.ColumnLineageDatasetFacet,
+    },
+    "input": {
+        "dataQualityMetrics": facet_v2.data_quality_metrics_input_dataset.DataQualityMetricsInputDatasetFacet,
+        "inputStatistics": facet_v2.input_statistics_input_dataset.InputStatisticsInputDatasetFacet,
+    },
+    "output": {
+        "outputStatistics": facet_v2.output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet,
+    },
+    "job": {
+        "sourceCodeLocation": facet_v2.source_code_location_job.SourceCodeLocationJobFacet,
+        "sourceCode": source_code_job.SourceCodeJobFacet,
+        "sql": sql_job.SQLJobFacet,
+        "jobType": job_type_job.JobTypeJobFacet,
+        "ownership": ownership_job.OwnershipJobFacet,
+        "documentation": documentation_job.DocumentationJobFacet,
+        "tags": facet_v2.tags_job.TagsJobFacet,
+    },
+    "run": {
+        "errorMessage": error_message_run.ErrorMessageRunFacet,
+        "parent": parent_run.ParentRunFacet,
+        "nominalTime": facet_v2.nominal_time_run.NominalTimeRunFacet,
+        "processing_engine": facet_v2.processing_engine_run.ProcessingEngineRunFacet,
+        "tags": facet_v2.tags_run.TagsRunFacet,
+    },
+}
+
+
+def facet(name: str, payload: Mapping[str, Any], *, kind: str = "dataset") -> dict[str, Any]:
+    """A standard facet as a dict: ``payload`` plus nbgov's ``_producer`` and the
+    ``_schemaURL`` of the client's class for facet ``name`` at ``kind``.
+
+    For facets whose payload is already plain JSON (metrics, versions, tags) built by
+    layers that may not import openlineage.
+
+    Args:
+        name: the facet key, e.g. ``"dataQualityMetrics"``.
+        payload: the facet's own fields, without ``_producer``/``_schemaURL``.
+        kind: where it sits: ``dataset``, ``input`` (inputFacets), ``output``
+            (outputFacets), ``job`` or ``run``.
+
+    Raises:
+        KeyError: no standard facet of that name at that place.
+    """
+    cls = _FACET_CLASSES[kind][name]
+    return {**payload, "_producer": PRODUCER, "_schemaURL": cls._get_schema()}
 
 
 # ----------------------------------------------------------------------- builders

@@ -30,53 +30,17 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from nbgov.capture.access import Location
-from nbgov.emit.events import PRODUCER, dataset_name_for
+from nbgov.emit.events import dataset_name_for
 
 __all__ = [
-    "FACET_SCHEMAS",
     "cell_key",
     "dataset_for",
-    "facet",
     "notebook_name",
     "notebook_url",
 ]
 
-#: facet name → schema URL of the facet as openlineage-python 1.x writes it
-FACET_SCHEMAS: dict[str, str] = {
-    name: f"https://openlineage.io/spec/facets/{version}/{cls}.json#/$defs/{cls}"
-    for name, version, cls in [
-        ("version", "1-0-1", "DatasetVersionDatasetFacet"),
-        ("dataSource", "1-0-1", "DatasourceDatasetFacet"),
-        ("dataQualityMetrics", "1-0-1", "DataQualityMetricsDatasetFacet"),
-        ("inputStatistics", "1-0-0", "InputStatisticsInputDatasetFacet"),
-        ("outputStatistics", "1-0-2", "OutputStatisticsOutputDatasetFacet"),
-        ("storage", "1-0-1", "StorageDatasetFacet"),
-        ("symlinks", "1-0-1", "SymlinksDatasetFacet"),
-        ("documentation", "1-1-0", "DocumentationDatasetFacet"),
-        ("ownership", "1-0-1", "OwnershipDatasetFacet"),
-        ("lifecycleStateChange", "1-0-1", "LifecycleStateChangeDatasetFacet"),
-        ("datasetType", "1-0-1", "DatasetTypeDatasetFacet"),
-        ("catalog", "1-1-0", "CatalogDatasetFacet"),
-        ("tags", "1-0-0", "TagsDatasetFacet"),
-    ]
-}
-#: input facets (``inputFacets``) have their own classes
-INPUT_QUALITY_SCHEMA = (
-    "https://openlineage.io/spec/facets/1-0-3/DataQualityMetricsInputDatasetFacet.json"
-    "#/$defs/DataQualityMetricsInputDatasetFacet"
-)
-JOB_SCHEMAS = {
-    "sourceCodeLocation": "https://openlineage.io/spec/facets/1-1-0/SourceCodeLocationJobFacet.json"
-    "#/$defs/SourceCodeLocationJobFacet",
-    "tags": "https://openlineage.io/spec/facets/1-0-0/TagsJobFacet.json#/$defs/TagsJobFacet",
-}
 #: facets that go under inputFacets / outputFacets rather than the dataset's facets
 IO_FACETS = {"inputStatistics", "outputStatistics"}
-
-
-def facet(schema_url: str, payload: Mapping[str, Any]) -> dict[str, Any]:
-    """A facet payload with nbgov's ``_producer`` and the given ``_schemaURL``."""
-    return {"_producer": PRODUCER, "_schemaURL": schema_url, **payload}
 
 
 # ------------------------------------------------------------------------ notebook

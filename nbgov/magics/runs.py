@@ -17,17 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nbgov.capture.access import Access
-from nbgov.emit.events import dataset, run_event, to_dict
-from nbgov.magics.naming import (
-    FACET_SCHEMAS,
-    INPUT_QUALITY_SCHEMA,
-    IO_FACETS,
-    JOB_SCHEMAS,
-    data_source,
-    dataset_for,
-    facet,
-    notebook_url,
-)
+from nbgov.emit.events import dataset, facet, run_event, to_dict
+from nbgov.magics.naming import IO_FACETS, data_source, dataset_for, notebook_url
 
 __all__ = ["CellRun", "Session", "cell_events", "session_event"]
 
@@ -88,9 +79,9 @@ def session_event(session: Session, event_type: str, *, when: dt.datetime | None
         run_id=session.run_id,
         event_time=when or session.started,
         job_type=("BATCH", INTEGRATION, "NOTEBOOK"),
-        job_facets={"sourceCodeLocation": facet(JOB_SCHEMAS["sourceCodeLocation"], {
+        job_facets={"sourceCodeLocation": facet("sourceCodeLocation", {
             "type": "notebook", "url": notebook_url(session.notebook), "path": session.notebook,
-        })},
+        }, kind="job")},
     ))
 
 
@@ -103,14 +94,16 @@ def _dataset(access: Access, cell: CellRun, notebook: str, profile: Profiler | N
              report: Reporter) -> Any:
     namespace, name = dataset_for(access.location, job_namespace=cell.job_namespace, notebook=notebook)
     fields = access.fields
-    facets: dict[str, Any] = {"dataSource": facet(FACET_SCHEMAS["dataSource"], data_source(namespace))}
+    facets: dict[str, Any] = {"dataSource": facet("dataSource", data_source(namespace))}
     io: dict[str, Any] = {}
+    io_kind = "input" if access.direction == "input" else "output"
     for key, payload in access.facets.items():
-        schema = FACET_SCHEMAS.get(key)
-        if schema is None:
-            log.debug("facet %r of %s has no known schema; dropped", key, access.via)
+        try:
+            built = facet(key, payload, kind=io_kind if key in IO_FACETS else "dataset")
+        except KeyError:
+            log.debug("facet %r of %s is not a standard facet at that place; dropped", key, access.via)
             continue
-        (io if key in IO_FACETS else facets)[key] = facet(schema, payload)
+        (io if key in IO_FACETS else facets)[key] = built
     if access.obj is not None and profile is not None:
         try:
             prof = profile(access.obj)
@@ -119,15 +112,15 @@ def _dataset(access: Access, cell: CellRun, notebook: str, profile: Profiler | N
         else:
             fields = prof.fields or fields
             if "version" not in facets and prof.fingerprint:
-                facets["version"] = facet(FACET_SCHEMAS["version"], {"datasetVersion": prof.fingerprint})
+                facets["version"] = facet("version", {"datasetVersion": prof.fingerprint})
             quality = prof.quality if prof.row_count is not None and "columnMetrics" in prof.quality else None
             if quality:
                 if access.direction == "input":
-                    io["dataQualityMetrics"] = facet(INPUT_QUALITY_SCHEMA, quality)
+                    io["dataQualityMetrics"] = facet("dataQualityMetrics", quality, kind="input")
                 else:
-                    facets["dataQualityMetrics"] = facet(FACET_SCHEMAS["dataQualityMetrics"], quality)
-                    io.setdefault("outputStatistics", facet(FACET_SCHEMAS["outputStatistics"],
-                                                            {"rowCount": prof.row_count}))
+                    facets["dataQualityMetrics"] = facet("dataQualityMetrics", quality)
+                    io.setdefault("outputStatistics", facet("outputStatistics", {"rowCount": prof.row_count},
+                                                            kind="output"))
     return dataset(namespace, name, fields=fields, facets=facets, io_facets=io, kind=access.direction)
 
 
@@ -162,12 +155,12 @@ def cell_events(
             report("naming", exc)
             continue
         (inputs if access.direction == "input" else outputs).append(ds)
-    job_facets: dict[str, Any] = {"sourceCodeLocation": facet(JOB_SCHEMAS["sourceCodeLocation"], {
+    job_facets: dict[str, Any] = {"sourceCodeLocation": facet("sourceCodeLocation", {
         "type": "notebook", "url": notebook_url(session.notebook, cell.cell), "path": session.notebook,
-    })}
+    }, kind="job")}
     if cell.tags:
-        job_facets["tags"] = facet(JOB_SCHEMAS["tags"], {
-            "tags": [{"key": k, "value": v, "source": "USER"} for k, v in cell.tags]})
+        job_facets["tags"] = facet("tags", {
+            "tags": [{"key": k, "value": v, "source": "USER"} for k, v in cell.tags]}, kind="job")
     common: dict[str, Any] = {
         "job_namespace": cell.job_namespace,
         "job_name": cell.job_name,
