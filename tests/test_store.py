@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from nbgov.errors import ConfigError, InvalidEventError
+from nbgov.errors import ConfigError, InvalidEventError, StoreError
 from nbgov.store import SQLiteStore, open_store
 from nbgov.store.migrations import MIGRATIONS
 from tests.fixtures.events import dataset, facet, run_event, schema
@@ -367,3 +367,10 @@ def test_open_store_unsupported_scheme(monkeypatch):
     with pytest.raises(ConfigError) as info:
         open_store()
     assert info.value.source == "NBGOV_STORE"
+
+
+def test_a_store_whose_folder_cannot_be_created_raises_store_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(StoreError, match="cannot create the folder"):
+        open_store(str(blocker / "sub" / "lineage.db"))

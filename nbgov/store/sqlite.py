@@ -30,8 +30,11 @@ class SQLiteStore(Store):
         super().__init__()
         self.path = str(path)
         self.url = self.path
-        if self.path != ":memory:":
-            Path(self.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        try:
+            if self.path != ":memory:":
+                Path(self.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # the folder is a file, or not writable
+            raise StoreError(f"cannot create the folder of SQLite store {self.path}: {exc}") from exc
         try:
             self._conn = sqlite3.connect(
                 str(Path(self.path).expanduser()) if self.path != ":memory:" else self.path,
