@@ -1,4 +1,5 @@
-"""Governance: PII classification and data drift (pure APIs on DataFrames)."""
+"""Governance: PII classification and data drift (pure APIs on DataFrames); schema alerts,
+stored profiles, impact analysis and ownership (on the store)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,23 @@ from nbgov.governance.drift import (
     compare,
     profile,
 )
+from nbgov.governance.impact import (
+    DATASET_KINDS,
+    ImpactedColumn,
+    ImpactedNode,
+    ImpactedRun,
+    ImpactReport,
+    OwnerToNotify,
+    dataset_kind,
+    impact,
+)
+from nbgov.governance.ownership import (
+    InvalidOwnerError,
+    Ownership,
+    OwnershipError,
+    owners,
+    set_owners,
+)
 from nbgov.governance.pii import (
     INFO_TYPES,
     CustomIdentifier,
@@ -22,6 +40,18 @@ from nbgov.governance.pii import (
     classify_pii,
     mask_value,
 )
+from nbgov.governance.profiles import (
+    PROFILE_FACET,
+    ProfileNotFoundError,
+    StoredProfile,
+    VersionNotFoundError,
+    drift,
+    profile_facet,
+    record_profile,
+    stored_profile,
+    version_profiles,
+)
+from nbgov.governance.schema import SCHEMA_ALERT_TYPES, SchemaAlert, alerts_for_run, schema_changes
 from nbgov.governance.tags import (
     CLASSIFIER_SOURCE,
     LINEAGE_SOURCE,
@@ -54,6 +84,33 @@ __all__ = [
     "compare",
     "mask_value",
     "profile",
+    # schema alerts, stored profiles, impact, ownership
+    "DATASET_KINDS",
+    "PROFILE_FACET",
+    "SCHEMA_ALERT_TYPES",
+    "ImpactReport",
+    "ImpactedColumn",
+    "ImpactedNode",
+    "ImpactedRun",
+    "InvalidOwnerError",
+    "OwnerToNotify",
+    "Ownership",
+    "OwnershipError",
+    "ProfileNotFoundError",
+    "SchemaAlert",
+    "StoredProfile",
+    "VersionNotFoundError",
+    "alerts_for_run",
+    "dataset_kind",
+    "drift",
+    "impact",
+    "owners",
+    "profile_facet",
+    "record_profile",
+    "schema_changes",
+    "set_owners",
+    "stored_profile",
+    "version_profiles",
     # tags, taxonomy
     "CLASSIFIER_SOURCE",
     "DEFAULT_TAXONOMY",
