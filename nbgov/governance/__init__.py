@@ -51,6 +51,16 @@ from nbgov.governance.profiles import (
     stored_profile,
     version_profiles,
 )
+from nbgov.governance.scan import (
+    FileReadError,
+    FileScan,
+    ScanError,
+    ScanReport,
+    find_files,
+    load_custom_identifiers,
+    read_sample,
+    scan_files,
+)
 from nbgov.governance.schema import SCHEMA_ALERT_TYPES, SchemaAlert, alerts_for_run, schema_changes
 from nbgov.governance.tags import (
     CLASSIFIER_SOURCE,
@@ -127,4 +137,13 @@ __all__ = [
     "record_tags",
     "tagged_columns",
     "tags_event",
+    # batch scans
+    "FileReadError",
+    "FileScan",
+    "ScanError",
+    "ScanReport",
+    "find_files",
+    "load_custom_identifiers",
+    "read_sample",
+    "scan_files",
 ]

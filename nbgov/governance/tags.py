@@ -32,7 +32,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from nbgov.emit.events import PRODUCER, Field, dataset, from_dict, to_dict
+from nbgov.emit.events import PRODUCER, Field, dataset, facet, from_dict, to_dict
 from nbgov.errors import NbgovError, NodeNotFoundError
 from nbgov.governance.pii import PiiReport
 from nbgov.governance.taxonomy import Taxonomy, load_taxonomy
@@ -71,7 +71,6 @@ PROPAGATED_KEYS: tuple[str, ...] = ("pii", "policy_tag")
 PII_FACET = "nbgov_pii"
 #: ``_schemaURL`` of that facet (documented in docs/governance.md)
 PII_FACET_SCHEMA_URL = "https://github.com/nbgov/nbgov/blob/main/docs/governance.md#the-nbgov_pii-facet"
-TAGS_FACET_SCHEMA_URL = "https://openlineage.io/spec/facets/1-0-0/TagsDatasetFacet.json#/$defs/TagsDatasetFacet"
 #: the core spec version of the DatasetEvents written here (the client's classes check the shape)
 DATASET_EVENT_SCHEMA_URL = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/DatasetEvent"
 
@@ -195,7 +194,7 @@ def pii_tags(report: PiiReport, *, taxonomy: Taxonomy | None = None) -> list[Tag
 def tags_facet(tags: Iterable[Tag | Mapping[str, Any]]) -> dict[str, Any]:
     """An OpenLineage ``tags`` dataset facet (TagsDatasetFacet 1-0-0) holding ``tags``."""
     entries = [t if isinstance(t, Tag) else Tag.from_dict(t) for t in tags]
-    return {"_producer": PRODUCER, "_schemaURL": TAGS_FACET_SCHEMA_URL, "tags": [t.to_dict() for t in entries]}
+    return facet("tags", {"tags": [t.to_dict() for t in entries]})
 
 
 def pii_facet(report: PiiReport, *, taxonomy: Taxonomy | None = None) -> dict[str, Any]:
