@@ -4,6 +4,7 @@ isolated (store under ``tmp_path``, no OpenLineage backend), and store readers."
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,10 +19,16 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def _ipython() -> Any:
+def _ipython() -> Iterator[Any]:
     from IPython.core.interactiveshell import InteractiveShell
 
-    return InteractiveShell.instance()
+    real_main = sys.modules["__main__"]
+    shell = InteractiveShell.instance()
+    # IPython makes its user module the process's __main__; other tests (multiprocessing's
+    # spawn, for one) need the real one back, so it is swapped in only while a shell test runs.
+    sys.modules["__main__"] = real_main
+    yield shell
+    sys.modules["__main__"] = real_main
 
 
 @pytest.fixture
@@ -34,11 +41,16 @@ def shell(_ipython: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("NBGOV_STORE", str(tmp_path / "lineage.db"))
     monkeypatch.setenv("NBGOV_NOTEBOOK", "test.ipynb")
+    real_main = sys.modules["__main__"]
+    sys.modules["__main__"] = _ipython.user_module
     _ipython.reset(new_session=False)
     _forget(_ipython)
-    yield _ipython
-    _forget(_ipython)
-    access.deactivate()
+    try:
+        yield _ipython
+    finally:
+        _forget(_ipython)
+        access.deactivate()
+        sys.modules["__main__"] = real_main
 
 
 def _forget(shell: Any) -> None:
