@@ -585,5 +585,10 @@ def demo(store_loc: str | None, report: str) -> None:
     click.echo(f"try:    nbgov lineage {DEMO_ROOT} --store {location}")
 
 
+from nbgov.cli_impact import register as _register_impact  # noqa: E402  (impact, drift, owner)
+
+_register_impact(cli)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
