@@ -28,8 +28,17 @@ before it loaded is not named (a ``ParquetDataset`` falls back to its ``files``)
 
 Fields come from the Arrow schema (``str(field.type)``: ``int64``, ``string`` …); the
 table read or written is kept for profiling when it is exactly one file's content.
-Importing the adapter imports nothing; ``patches()`` imports ``pyarrow.parquet``,
-``pyarrow.csv`` and ``pyarrow.dataset`` (about 50 ms, once).
+
+When the hooks install: the adapter waits for ``pyarrow.parquet`` (``MODULE``), not for
+``pyarrow`` itself — pandas imports ``pyarrow`` while pandas is still initialising, and
+installing then would find pandas half-built. ``pyarrow.parquet`` is imported by the
+user (``import pyarrow.parquet as pq``) or lazily by ``pd.read_parquet`` /
+``to_parquet``, both after pandas is complete. ``patches()`` then imports
+``pyarrow.csv`` (cheap) and ``pyarrow.dataset`` (about 20 ms; pyarrow's own pandas shim
+imports pandas at that point if it is installed and not imported yet). So
+``pyarrow.csv`` and ``pyarrow.dataset`` calls are seen from the first cell after
+``pyarrow.parquet`` was imported; a session that uses only ``pyarrow.csv`` is not
+seen (the adapter contract has one ``MODULE`` per adapter).
 """
 
 from __future__ import annotations
@@ -42,7 +51,7 @@ from typing import Any
 from nbgov.capture.access import Access, Location
 from nbgov.capture.hooks import Patch, argument, file_facets, location_for_path
 
-MODULE = "pyarrow"
+MODULE = "pyarrow.parquet"
 
 __all__ = ["MODULE", "patches", "table_fields"]
 
@@ -203,10 +212,13 @@ def _describe_write_dataset(args: tuple, kwargs: dict, result: Any) -> list[Acce
 
 def patches() -> list[Patch]:
     """The pyarrow patches; imports ``pyarrow.parquet``, ``pyarrow.csv`` and ``pyarrow.dataset``."""
-    import pyarrow.csv
-    import pyarrow.dataset
-    import pyarrow.parquet
+    import importlib
 
+    # by sys.modules, not attribute: right after its import ``pyarrow.parquet`` is not
+    # yet an attribute of the ``pyarrow`` package
+    parquet = importlib.import_module("pyarrow.parquet")
+    importlib.import_module("pyarrow.csv")
+    importlib.import_module("pyarrow.dataset")
     out = [
         Patch("pyarrow.parquet:read_table", _describe_read_table("pyarrow.parquet.read_table"),
               via="pyarrow.parquet.read_table"),
@@ -222,11 +234,11 @@ def patches() -> list[Patch]:
         Patch("pyarrow.dataset:dataset", _describe_dataset, via="pyarrow.dataset.dataset"),
         Patch("pyarrow.dataset:write_dataset", _describe_write_dataset, via="pyarrow.dataset.write_dataset"),
     ]
-    if hasattr(pyarrow.parquet, "read_pandas"):
+    if hasattr(parquet, "read_pandas"):
         out.append(Patch("pyarrow.parquet:read_pandas", _describe_read_table("pyarrow.parquet.read_pandas"),
                          via="pyarrow.parquet.read_pandas"))
     out += [_parquet_file_read(name) for name in ("read", "read_row_group", "read_row_groups", "iter_batches")
-            if hasattr(pyarrow.parquet.ParquetFile, name)]
+            if hasattr(parquet.ParquetFile, name)]
     out += [_parquet_dataset_read(name) for name in ("read", "read_pandas")
-            if hasattr(pyarrow.parquet.ParquetDataset, name)]
+            if hasattr(parquet.ParquetDataset, name)]
     return out
