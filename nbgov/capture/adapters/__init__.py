@@ -12,6 +12,7 @@ __all__ = ["ADAPTERS", "default_registry"]
 #: adapter modules, in registration order (append yours)
 ADAPTERS: list[str] = [
     "nbgov.capture.adapters.pandas",
+    "nbgov.capture.adapters.polars", "nbgov.capture.adapters.pyarrow", "nbgov.capture.adapters.duckdb",
 ]
 
 
