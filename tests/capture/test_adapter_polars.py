@@ -244,3 +244,74 @@ def test_access_records_are_hashable_values(files: dict[str, Path], capture: Cel
     (got,) = capture.accesses
     assert got == Access("input", Location.file(files["csv"]), "polars.read_csv", fields=FIELDS,
                          facets=got.facets)
+
+
+# ------------------------------------------------------------------ real kernel
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "adapters_columnar.ipynb"
+
+
+def test_real_kernel_columnar_notebook(tmp_path: Path) -> None:
+    """tests/notebooks/adapters_columnar.ipynb in a real kernel (nbclient, as papermill and CI
+    run notebooks): a polars scan read by the cell that collects and writes, a DuckDB COPY,
+    pyarrow Parquet, and a polars frame DuckDB reads by name — exactly, in the store."""
+    nbclient = pytest.importorskip("nbclient")
+    nbformat = pytest.importorskip("nbformat")
+    pytest.importorskip("ipykernel")
+    pytest.importorskip("duckdb")
+    import os
+
+    from tests.capture.conftest import cell_runs, stored_events
+    from tests.spec import assert_spec_valid
+
+    (tmp_path / "sales.csv").write_text("city,amount\nOslo,1.5\nRome,4.0\nOslo,2.0\nRome,-1.0\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NBGOV_", "OPENLINEAGE", "JPY_SESSION"))}
+    env.update(NBGOV_STORE=str(tmp_path / "lineage.db"), NBGOV_NOTEBOOK="adapters_columnar.ipynb", NBGOV_EMIT="0")
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    old = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)  # the kernel inherits this process's environment
+    try:
+        nbclient.NotebookClient(nb, kernel_name="python3", timeout=120,
+                                resources={"metadata": {"path": str(tmp_path)}}).execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"
+              or (o.get("name") == "stderr" and "nbgov" in o.get("text", ""))]
+    assert errors == []
+    assert "[('Oslo', 3.5), ('Rome', 3.0)]" in "".join(
+        o.get("data", {}).get("text/plain", "") for o in nb.cells[-1].outputs)  # the DuckDB query saw `orders`
+    assert pl.read_csv(tmp_path / "big.csv").to_dicts() == [{"city": "Oslo", "amount": 3.5}, {"city": "Rome", "amount": 4.0}]
+
+    events = stored_events(tmp_path / "lineage.db")
+    assert_spec_valid(events)
+    final = {}
+    for runs in cell_runs(events).values():
+        assert [e["eventType"] for e in runs] == ["START", "COMPLETE"]
+        source = runs[-1]["job"]["facets"]["sourceCode"]["sourceCode"]
+        final[source] = ({(d["namespace"], d["name"]) for d in runs[-1]["inputs"]},
+                         {(d["namespace"], d["name"]) for d in runs[-1]["outputs"]})
+
+    def file(name: str) -> tuple[str, str]:
+        return ("file", str(tmp_path / name))
+
+    def frame(name: str) -> tuple[str, str]:
+        return ("dataframe://notebook", f"adapters_columnar.ipynb/{name}")
+
+    sources = [c.source for c in nb.cells if c.cell_type == "code"]
+    scan, collect, copy, arrow, read, create = sources[2:]
+    assert final == {
+        scan: (set(), {frame("lazy")}),  # the scan read nothing; the tracker sees the new LazyFrame
+        collect: ({frame("lazy"), file("sales.csv")}, {file("by_city.parquet")}),
+        copy: ({file("by_city.parquet")}, {file("big.csv")}),
+        arrow: ({file("by_city.parquet")}, {file("copy.parquet")}),
+        read: ({file("sales.csv")}, {frame("orders")}),
+        create: ({frame("orders"), ("duckdb://:memory:", "adapters_columnar.ipynb/main.totals")},
+                 {("duckdb://:memory:", "adapters_columnar.ipynb/main.totals")}),
+    }
+    copy_end = next(r[-1] for r in cell_runs(events).values()
+                    if r[-1]["job"]["facets"]["sourceCode"]["sourceCode"] == copy)
+    by_city = next(d for d in copy_end["inputs"] if d["name"] == str(tmp_path / "by_city.parquet"))
+    size = (tmp_path / "by_city.parquet").stat().st_size
+    assert by_city["facets"]["version"]["datasetVersion"].startswith(f"{size}-")
