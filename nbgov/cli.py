@@ -589,6 +589,10 @@ from nbgov.cli_impact import register as _register_impact  # noqa: E402  (impact
 
 _register_impact(cli)
 
+from nbgov.cli_pii import register as _register_pii  # noqa: E402  (scan, tags)
+
+_register_pii(cli)
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()
