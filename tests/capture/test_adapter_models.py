@@ -1,0 +1,194 @@
+"""Fitted models and their files: scikit-learn fits, joblib and pickle, in a real
+in-process IPython shell."""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import joblib
+import pytest
+import sklearn.base
+from sklearn.linear_model import LogisticRegression
+
+from nbgov.capture import access
+from nbgov.capture.access import CellCapture, Location
+from nbgov.capture.adapters import models
+from nbgov.capture.hooks import HookRegistry
+
+Cell = Callable[[str], tuple[CellCapture, Any]]
+
+SETUP = (
+    "import pandas as pd, joblib, pickle\n"
+    "from sklearn.linear_model import LogisticRegression\n"
+    "X = pd.DataFrame({'age': [20., 30, 40, 50, 60, 70], 'owner': [1, 0, 1, 0, 1, 0]})\n"
+    "y = pd.Series([0, 0, 0, 1, 1, 1], name='churn')\n"
+)
+
+
+@pytest.fixture
+def hooks() -> Iterator[HookRegistry]:
+    registry = HookRegistry()
+    registry.register(models)
+    registry.register("nbgov.capture.adapters.builtins_open")
+    registry.install_available()
+    yield registry
+    registry.uninstall()
+
+
+@pytest.fixture
+def cell(shell: Any, hooks: HookRegistry) -> Cell:
+    def run(code: str) -> tuple[CellCapture, Any]:
+        capture = CellCapture()
+        access.activate(capture)
+        try:
+            result = shell.run_cell(code)
+        finally:
+            access.deactivate()
+        return capture, result
+
+    return run
+
+
+def _tags(a: Any) -> dict[str, str]:
+    return {t["key"]: t["value"] for t in a.facets["tags"]["tags"]}
+
+
+def test_fit_refit_and_dump(cell: Cell, tmp_path: Path) -> None:
+    capture, result = cell(SETUP + "clf = LogisticRegression(C=0.5)\nclf.fit(X, y)\n")
+    assert result.error_in_exec is None
+    (fit,) = capture.accesses
+    assert (fit.direction, fit.via, fit.location) == ("output", "sklearn.LogisticRegression.fit",
+                                                      Location.of("model", name="clf"))
+    assert fit.fields == (("age", "float64"), ("owner", "int64"))
+    assert fit.facets["datasetType"] == {"datasetType": "MODEL", "subType": "sklearn.LogisticRegression"}
+    tags = _tags(fit)
+    assert tags["estimator"] == "sklearn.linear_model._logistic.LogisticRegression"
+    assert (tags["param.C"], tags["param.max_iter"], tags["param.penalty"]) == ("0.5", "100", "deprecated")
+    assert {k: v for k, v in tags.items() if not k.startswith("param.")} == {
+        "estimator": "sklearn.linear_model._logistic.LogisticRegression", "method": "fit",
+        "training.X": "X", "training.y": "y", "training.rows": "6", "training.target": "churn"}
+    assert all(t["source"] == "INTEGRATION" for t in fit.facets["tags"]["tags"])
+    assert fit.obj is None
+
+    capture, _ = cell("clf.set_params(C=2.0)\nclf.fit(X, y)\njoblib.dump(clf, 'clf.joblib')\n"
+                      "with open('clf.pkl', 'wb') as f:\n    pickle.dump(clf, f)\n")
+    refit, dumped, pickled = capture.accesses
+    assert (refit.direction, refit.location, _tags(refit)["param.C"]) == (
+        "output", Location.of("model", name="clf"), "2.0")
+    assert (dumped.direction, dumped.via, dumped.location) == ("output", "joblib.dump",
+                                                               Location.file(tmp_path / "clf.joblib"))
+    size = (tmp_path / "clf.joblib").stat().st_size
+    assert dumped.facets["version"]["datasetVersion"].startswith(f"{size}-")  # after the write
+    assert _tags(dumped)["model"] == "clf" and _tags(dumped)["param.C"] == "2.0"  # the link to the model
+    assert dumped.facets["datasetType"] == refit.facets["datasetType"]
+    assert dumped.fields == (("age", "unknown"), ("owner", "unknown"))
+    assert (pickled.direction, pickled.via, pickled.location) == ("output", "open", Location.file(tmp_path / "clf.pkl"))
+    assert _tags(pickled)["model"] == "clf"  # pickle.dump merged into the user's open()
+
+    capture, _ = cell("model = joblib.load('clf.joblib')\nwith open('clf.pkl', 'rb') as f:\n"
+                      "    again = pickle.load(f)\n")
+    loaded, unpickled = capture.accesses
+    assert (loaded.direction, loaded.via, loaded.location) == ("input", "joblib.load",
+                                                               Location.file(tmp_path / "clf.joblib"))
+    assert _tags(loaded)["model"] == "model" and _tags(unpickled)["model"] == "again"
+    assert unpickled.direction == "input" and unpickled.location == Location.file(tmp_path / "clf.pkl")
+
+
+def test_model_names(cell: Cell) -> None:
+    capture, _ = cell(SETUP + "from sklearn.pipeline import make_pipeline\n"
+                      "from sklearn.preprocessing import StandardScaler\n"
+                      "pipe = make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y)\n"
+                      "models = {'a': LogisticRegression()}\nmodels['a'].fit(X.values, y.values)\n"
+                      "def train(data, target):\n    local_model = LogisticRegression()\n"
+                      "    return local_model.fit(data, target)\n"
+                      "trained = train(X, y)\n")
+    assert [(a.location.get("name"), a.via) for a in capture.accesses] == [
+        ("pipe", "sklearn.Pipeline.fit"),  # the assignment target: only the pipeline, not its steps
+        ("LogisticRegression", "sklearn.LogisticRegression.fit"),  # no variable: the class name
+        ("local_model", "sklearn.LogisticRegression.fit"),
+    ]
+    assert capture.accesses[1].fields == (("x0", "float64"), ("x1", "float64"))
+    assert {"training.X": "data", "training.y": "target"}.items() <= _tags(capture.accesses[2]).items()
+
+
+def test_nested_fits_record_the_outermost_only(cell: Cell) -> None:
+    capture, result = cell(SETUP + "from sklearn.model_selection import GridSearchCV, cross_val_score\n"
+                           "scores = cross_val_score(LogisticRegression(), X, y, cv=2)\n"
+                           "search = GridSearchCV(LogisticRegression(), {'C': [0.1, 1.0]}, cv=2).fit(X, y)\n"
+                           "from sklearn.preprocessing import StandardScaler\n"
+                           "scaled = StandardScaler().fit_transform(X)\n")
+    assert result.error_in_exec is None
+    assert [(a.location.get("name"), a.via) for a in capture.accesses] == [
+        ("search", "sklearn.GridSearchCV.fit"),
+        ("StandardScaler", "sklearn.StandardScaler.fit_transform"),
+    ]
+
+
+def test_failing_fit_records_nothing_and_raises_unchanged(cell: Cell) -> None:
+    capture, result = cell(SETUP + "bad = LogisticRegression(C=-1)\nbad.fit(X, y)")
+    assert type(result.error_in_exec) is sklearn.utils._param_validation.InvalidParameterError
+    assert "'C' parameter of LogisticRegression must be a float in the range (0.0, inf]" in str(result.error_in_exec)
+    assert capture.accesses == [] and capture.errors == []
+    capture, result = cell("LogisticRegression().fit(X, [0, 1])")
+    assert type(result.error_in_exec) is ValueError and "inconsistent numbers of samples" in str(result.error_in_exec)
+    assert capture.accesses == []
+
+
+def test_classes_defined_later_and_registered_ones(cell: Cell) -> None:
+    capture, _ = cell(
+        "from sklearn.base import BaseEstimator\n"
+        "class Mean(BaseEstimator):\n    def __init__(self, shift=0):\n        self.shift = shift\n"
+        "    def fit(self, X, y=None):\n        self.mean_ = sum(X) / len(X) + self.shift\n        return self\n"
+        "m = Mean(shift=1).fit([1, 2, 3])\n"
+        "class Plain:\n    def fit(self, X):\n        return self\n"
+        "from nbgov.capture.adapters.models import register_estimator\n"
+        "register_estimator(Plain)\np = Plain()\np.fit([1])\n"
+    )
+    assert [(a.location.get("name"), a.via, a.facets["datasetType"]["subType"]) for a in capture.accesses] == [
+        ("m", "__main__.Mean.fit", "__main__.Mean"),
+        ("p", "__main__.Plain.fit", "__main__.Plain"),
+    ]
+    assert _tags(capture.accesses[0])["param.shift"] == "1"
+    assert [t["key"] for t in capture.accesses[1].facets["tags"]["tags"]] == ["estimator", "method"]
+    with pytest.raises(TypeError, match="has no fit method"):
+        models.register_estimator(object)
+
+
+def test_library_pickles_are_not_user_files(cell: Cell, tmp_path: Path) -> None:
+    (tmp_path / "cachelib.py").write_text(
+        "import pickle\ndef cache(obj, path):\n    with open(path, 'wb') as f:\n        pickle.dump(obj, f)\n")
+    import sys
+
+    sys.path.insert(0, str(tmp_path))
+    try:
+        capture, _ = cell("import cachelib\ncachelib.cache({'a': 1}, 'cache.pkl')\n"
+                          "with open('mine.pkl', 'wb') as f:\n    pickle.dump({'a': 1}, f)\n")
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("cachelib", None)
+    assert [(a.direction, a.via, a.location) for a in capture.accesses] == [
+        ("output", "open", Location.file(tmp_path / "mine.pkl"))]
+    assert "tags" not in capture.accesses[0].facets  # not a model
+
+
+def test_uninstall_restores_every_original() -> None:
+    originals = {
+        "fit": LogisticRegression.__dict__["fit"],
+        "pickle": pickle.dump,
+        "joblib": joblib.dump,
+    }
+    registry = HookRegistry()
+    registry.register(models)
+    registry.install_available()
+    assert LogisticRegression.__dict__["fit"] is not originals["fit"]
+    assert "__init_subclass__" in sklearn.base.BaseEstimator.__dict__
+    registry.uninstall()
+    assert LogisticRegression.__dict__["fit"] is originals["fit"]
+    assert pickle.dump is originals["pickle"] and joblib.dump is originals["joblib"]
+    assert "__init_subclass__" not in sklearn.base.BaseEstimator.__dict__
+    assert not any(hasattr(cls.__dict__.get(m), "__nbgov_original__")
+                   for cls in models._subclasses(sklearn.base.BaseEstimator) for m in models.FIT_METHODS)
+    assert models._hooked == {}
