@@ -241,7 +241,7 @@ class HookRegistry:
         """
         new: list[str] = []
         for name, adapter in self._adapters.items():
-            if name in self._done or adapter.MODULE not in sys.modules:
+            if name in self._done or not _imported(adapter.MODULE):
                 continue
             self._done.add(name)
             try:
@@ -348,6 +348,20 @@ class _ImportWatcher(importlib.abc.MetaPathFinder):
         return spec
 
 
+def _imported(module_name: str) -> bool:
+    """Whether a library is in ``sys.modules`` AND finished importing.
+
+    Libraries import each other part-way through their own import (pandas imports
+    pyarrow before pandas itself is complete): patching a module whose code is still
+    running finds attributes missing, so such a module counts as not imported yet.
+    """
+    module = sys.modules.get(module_name)
+    if module is None:
+        return False
+    spec = getattr(module, "__spec__", None)
+    return not getattr(spec, "_initializing", False)
+
+
 class _InstallingLoader(importlib.abc.Loader):
     """Delegates to the real loader; after the module ran, puts the real loader back
     on the module and installs the hooks."""
@@ -371,6 +385,10 @@ class _InstallingLoader(importlib.abc.Loader):
                 spec.loader = self._loader
             if getattr(module, "__loader__", None) is self:
                 module.__loader__ = self._loader
+        if spec is not None:
+            # The module's code has run to the end; importlib clears this flag right after
+            # we return, so clear it now for install_available to treat it as imported.
+            spec._initializing = False
         try:
             self._registry.install_available()
         except Exception:

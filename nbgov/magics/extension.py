@@ -395,7 +395,7 @@ class Nbgov(Magics):
             owners=lineage.owners if lineage is not None else (),
             description=lineage.description if lineage is not None else None,
             tags=lineage.tags if lineage is not None else (),
-            queries=[a.query for a in accesses if a.query],
+            queries=list(dict.fromkeys(a.query for a in accesses if a.query)),  # COPY: one query, two accesses
         )
         if self._profile is None:
             self._profile = _profiler(self.profile_max_rows)

@@ -220,3 +220,19 @@ def test_location_for_path(tmp_path: Path) -> None:
         assert location_for_path(handle) == Location.file(target)
     assert location_for_path(io.StringIO("x")) is None
     assert location_for_path(None) is None and location_for_path("  ") is None
+
+
+def test_a_library_still_importing_is_not_patched_yet(monkeypatch):
+    """pandas imports pyarrow before pandas itself is complete: patching then would
+    find attributes missing and give up on the library for good."""
+    import types
+
+    from nbgov.capture import hooks
+
+    module = types.ModuleType("nbgov_half_imported")
+    module.__spec__ = types.SimpleNamespace(_initializing=True)
+    monkeypatch.setitem(sys.modules, "nbgov_half_imported", module)
+    assert not hooks._imported("nbgov_half_imported")
+    module.__spec__._initializing = False
+    assert hooks._imported("nbgov_half_imported")
+    assert not hooks._imported("nbgov_never_imported")
