@@ -43,9 +43,11 @@ __all__ = [
     "PRODUCER",
     "Event",
     "dataset",
+    "dataset_event",
     "dataset_name_for",
     "facet",
     "from_dict",
+    "job_event",
     "run_event",
     "to_dict",
 ]
@@ -311,6 +313,52 @@ def run_event(
         inputs=list(inputs),
         outputs=list(outputs),
         producer=PRODUCER,
+    )
+
+
+def dataset_event(
+    namespace: str,
+    name: str,
+    *,
+    facets: Mapping[str, Any],
+    event_time: str | dt.datetime | None = None,
+) -> event_v2.DatasetEvent:
+    """A DatasetEvent: metadata about a dataset (tags, owners, profiles) outside any run.
+
+    Args:
+        namespace: the dataset's namespace.
+        name: the dataset's name.
+        facets: facets as dicts with ``_producer``/``_schemaURL`` (see :func:`facet`).
+        event_time: when; now (UTC) by default.
+    """
+    return event_v2.DatasetEvent(
+        eventTime=_event_time(event_time),
+        producer=PRODUCER,
+        dataset=event_v2.StaticDataset(namespace=namespace, name=name, facets=dict(facets)),
+    )
+
+
+def job_event(
+    namespace: str,
+    name: str,
+    *,
+    facets: Mapping[str, Any],
+    event_time: str | dt.datetime | None = None,
+) -> event_v2.JobEvent:
+    """A JobEvent: metadata about a job (owners, documentation) outside any run.
+
+    Args:
+        namespace: the job's namespace.
+        name: the job's name.
+        facets: facets as dicts with ``_producer``/``_schemaURL`` (see :func:`facet`).
+        event_time: when; now (UTC) by default.
+    """
+    return event_v2.JobEvent(
+        eventTime=_event_time(event_time),
+        producer=PRODUCER,
+        job=event_v2.Job(namespace=namespace, name=name, facets=dict(facets)),
+        inputs=[],
+        outputs=[],
     )
 
 

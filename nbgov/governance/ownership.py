@@ -14,13 +14,12 @@ Example:
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from nbgov.emit.events import PRODUCER, facet, from_dict, to_dict
+from nbgov.emit.events import dataset_event, facet, job_event, to_dict
 from nbgov.errors import NbgovError
 from nbgov.model.nodes import NodeId, NodeType
 
@@ -40,7 +39,6 @@ __all__ = [
 
 OWNER_PREFIXES = ("team", "user")
 _OWNER = re.compile(r"^(team|user):(\S(?:.*\S)?)$", re.DOTALL)
-_CORE = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/"
 
 
 class OwnershipError(NbgovError):
@@ -148,25 +146,9 @@ def set_owners(
     }
     if description is not None:
         facets["documentation"] = facet("documentation", {"description": description}, kind=place)
-    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
-    body = {"namespace": parsed.namespace, "name": parsed.name, "facets": facets}
-    if kind == "JOB":
-        payload = {
-            "eventTime": now,
-            "producer": PRODUCER,
-            "schemaURL": _CORE + "JobEvent",
-            "job": body,
-            "inputs": [],
-            "outputs": [],
-        }
-    else:
-        payload = {
-            "eventTime": now,
-            "producer": PRODUCER,
-            "schemaURL": _CORE + "DatasetEvent",
-            "dataset": body,
-        }
-    store.add_events([to_dict(from_dict(payload))], emit=emit)
+    build = job_event if kind == "JOB" else dataset_event
+    event = build(parsed.namespace, parsed.name, facets=facets)
+    store.add_events([to_dict(event)], emit=emit)
     return _read(store, parsed)
 
 

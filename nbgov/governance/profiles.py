@@ -24,12 +24,11 @@ Example:
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from nbgov.emit.events import PRODUCER, dataset, facet, from_dict, run_event, to_dict
+from nbgov.emit.events import PRODUCER, dataset, dataset_event, facet, run_event, to_dict
 from nbgov.errors import NbgovError, NodeNotFoundError
 from nbgov.governance.drift import DatasetProfile, DriftError, DriftReport, compare, profile
 from nbgov.model.nodes import NodeId, NodeType
@@ -59,7 +58,6 @@ PROFILE_SCHEMA_URL = (
     "https://github.com/nbgov/nbgov/blob/main/nbgov/governance/schemas/NbgovProfileDatasetFacet.json"
     "#/$defs/NbgovProfileDatasetFacet"
 )
-_DATASET_EVENT_SCHEMA_URL = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/DatasetEvent"
 
 
 class VersionNotFoundError(NbgovError):
@@ -210,13 +208,7 @@ def record_profile(
     else:
         target, job = None, None
     if target is None or job is None:
-        payload = {
-            "eventTime": _now(),
-            "producer": PRODUCER,
-            "schemaURL": _DATASET_EVENT_SCHEMA_URL,
-            "dataset": {"namespace": namespace, "name": name, "facets": {PROFILE_FACET: payload_facet}},
-        }
-        event = to_dict(from_dict(payload))
+        event = to_dict(dataset_event(namespace, name, facets={PROFILE_FACET: payload_facet}))
         store.add_events([event], emit=emit)
         return StoredProfile(namespace, name, None, None, None, prof)
     version_facet = facet("version", {"datasetVersion": target["version"]})
@@ -241,10 +233,6 @@ def record_profile(
     return StoredProfile(
         namespace, name, target["version"], target["createdByRun"], target["createdAt"], prof
     )
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 # ----------------------------------------------------------------------------- reading

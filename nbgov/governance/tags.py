@@ -32,7 +32,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from nbgov.emit.events import PRODUCER, Field, dataset, facet, from_dict, to_dict
+from nbgov.emit.events import PRODUCER, Field, dataset, dataset_event, facet, to_dict
 from nbgov.errors import NbgovError, NodeNotFoundError
 from nbgov.governance.pii import PiiReport
 from nbgov.governance.taxonomy import Taxonomy, load_taxonomy
@@ -71,8 +71,6 @@ PROPAGATED_KEYS: tuple[str, ...] = ("pii", "policy_tag")
 PII_FACET = "nbgov_pii"
 #: ``_schemaURL`` of that facet (documented in docs/governance.md)
 PII_FACET_SCHEMA_URL = "https://github.com/nbgov/nbgov/blob/main/docs/governance.md#the-nbgov_pii-facet"
-#: the core spec version of the DatasetEvents written here (the client's classes check the shape)
-DATASET_EVENT_SCHEMA_URL = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/DatasetEvent"
 
 
 class TagError(NbgovError):
@@ -295,13 +293,7 @@ def tags_event(
         facets["tags"] = tags_facet(_merge_tags(old, new, None))
     static = dataset(namespace, name, fields=fields, kind="output")  # the schema facet, by the client's classes
     schema = {k: to_dict(v) if not isinstance(v, Mapping) else dict(v) for k, v in (static.facets or {}).items()}
-    ds: dict[str, Any] = {"namespace": namespace, "name": name, "facets": {**schema, **facets}}
-    when = event_time if event_time is not None else dt.datetime.now(dt.timezone.utc)
-    if isinstance(when, dt.datetime):
-        when = when.astimezone(dt.timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
-    payload = {"eventTime": when, "producer": PRODUCER, "schemaURL": DATASET_EVENT_SCHEMA_URL, "dataset": ds}
-    # through the client's DatasetEvent class: its schemaURL, its serialisation
-    return to_dict(from_dict(payload))
+    return to_dict(dataset_event(namespace, name, facets={**schema, **facets}, event_time=event_time))
 
 
 def record_tags(
