@@ -45,10 +45,10 @@ from nbgov.governance.profiles import (
     ProfileNotFoundError,
     StoredProfile,
     VersionNotFoundError,
-    drift,
     profile_facet,
     record_profile,
     stored_profile,
+    version_drift,
     version_profiles,
 )
 from nbgov.governance.scan import (
@@ -112,7 +112,7 @@ __all__ = [
     "VersionNotFoundError",
     "alerts_for_run",
     "dataset_kind",
-    "drift",
+    "version_drift",
     "impact",
     "owners",
     "profile_facet",

@@ -18,7 +18,7 @@ the version itself can put ``profile_facet(df)`` among the output's facets inste
 
 Example:
     >>> record_profile(store, "file", "/data/sales.csv", df, run_id=run_id)  # doctest: +SKIP
-    >>> drift(store, "dataset:file:/data/sales.csv").drifted_columns          # doctest: +SKIP
+    >>> version_drift(store, "dataset:file:/data/sales.csv").drifted_columns          # doctest: +SKIP
     ('amount',)
 """
 
@@ -313,7 +313,7 @@ def stored_profile(store: Store, namespace: str, name: str, version: str | None 
 def version_profiles(
     store: Store, dataset_id: str | NodeId, from_version: str | None = None, to_version: str | None = None
 ) -> tuple[StoredProfile, StoredProfile]:
-    """The two stored profiles :func:`drift` compares.
+    """The two stored profiles :func:`version_drift` compares.
 
     ``to_version`` defaults to the newest version with a stored profile, ``from_version``
     to the newest profiled version older than ``to_version``.
@@ -359,7 +359,7 @@ def version_profiles(
     )
 
 
-def drift(
+def version_drift(
     store: Store,
     dataset_id: str | NodeId,
     from_version: str | None = None,

@@ -21,7 +21,7 @@ from nbgov.governance import (
     StoredProfile,
     VersionNotFoundError,
     compare,
-    drift,
+    version_drift,
     profile,
     profile_facet,
     record_profile,
@@ -123,14 +123,14 @@ def test_drift_between_stored_versions(store) -> None:
     assert len(store.dataset_versions(NS, NAME)) == 3  # profiles joined their versions, no new ones
 
     # default: previous vs latest
-    report = drift(store, NODE)
+    report = version_drift(store, NODE)
     assert set(report.drifted_columns) == {"amount", "region", "note"}
     assert [(c.type, c.column) for c in report.schema_changes] == [("SCHEMA_REMOVAL", "qty")]
     assert report.to_dict()["columns"]["region"]["new_categories"] == ["west"]
     # the same as comparing the data itself
     assert report.to_dict() == compare(base, changed).to_dict()
     # identical data: no drift at all
-    same = drift(store, NODE, from_version=versions[r1], to_version=versions[r2])
+    same = version_drift(store, NODE, from_version=versions[r1], to_version=versions[r2])
     assert not same.has_drift and same.drifted_columns == () and same.schema_changes == ()
     ref, cur = version_profiles(store, NODE)
     assert (ref.version, cur.version, ref.run_id, cur.run_id) == (versions[r2], versions[r3], r2, r3)
@@ -161,19 +161,19 @@ def test_profile_joins_a_version_named_by_a_version_facet(store) -> None:
 
 def test_errors_say_what_to_do(store) -> None:
     with pytest.raises(NodeNotFoundError):
-        drift(store, "dataset:file:/nope.csv")
+        version_drift(store, "dataset:file:/nope.csv")
     r1 = write(store, frame(), time="2024-01-01T00:00:00Z")
     with pytest.raises(ProfileNotFoundError, match="record_profile"):
-        drift(store, NODE)
+        version_drift(store, NODE)
     record_profile(store, NS, NAME, frame(), run_id=r1)
     with pytest.raises(ProfileNotFoundError, match="older than"):
-        drift(store, NODE)  # one profiled version: nothing to compare with
+        version_drift(store, NODE)  # one profiled version: nothing to compare with
     r2 = write(store, frame(), time="2024-01-02T00:00:00Z")
     v2 = next(v["version"] for v in store.dataset_versions(NS, NAME) if v["createdByRun"] == r2)
     with pytest.raises(ProfileNotFoundError, match=f"version {v2}"):
-        drift(store, NODE, to_version=v2)
+        version_drift(store, NODE, to_version=v2)
     with pytest.raises(VersionNotFoundError, match="no version nope"):
-        drift(store, NODE, from_version="nope")
+        version_drift(store, NODE, from_version="nope")
     with pytest.raises(VersionNotFoundError):
         stored_profile(store, NS, NAME, "nope")
     with pytest.raises(NodeNotFoundError):
@@ -197,4 +197,4 @@ def test_dataset_level_profile_for_a_dataset_no_run_wrote(store) -> None:
     assert_spec_valid(stored_event)
     assert stored_profile(store, NS, "/data/source.csv").profile == profile(frame())
     with pytest.raises(ProfileNotFoundError):
-        drift(store, f"dataset:{NS}:/data/source.csv")
+        version_drift(store, f"dataset:{NS}:/data/source.csv")
