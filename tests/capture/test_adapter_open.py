@@ -63,7 +63,7 @@ def test_user_reads_and_writes(cell: Cell, tmp_path: Path) -> None:
         "with open('new.bin', mode='xb') as f: f.write(b'1')\n"
         "with open('both.txt', 'r+') as f: f.write('y')\n"
         "import io, pathlib\n"
-        "with io.open('io.txt', 'w') as f: f.write('2')\n"
+        "with io.open('io.txt', 'w') as f: f.write('2')\n"  # io.open by name: not hooked
         "pathlib.Path('path.txt').write_text('3')\n"
         "fd = os.open('fd.txt', os.O_CREAT | os.O_WRONLY) if False else None\n"
     )
@@ -76,8 +76,7 @@ def test_user_reads_and_writes(cell: Cell, tmp_path: Path) -> None:
         ("output", "open", p("new.bin")),
         ("input", "open", p("both.txt")),
         ("output", "open", p("both.txt")),
-        ("output", "io.open", p("io.txt")),
-        ("output", "io.open", p("path.txt")),
+        ("output", "pathlib.Path.open", p("path.txt")),
     ]
     read = capture.accesses[0]
     assert read.location == Location.file(tmp_path / "in.txt")
@@ -171,15 +170,15 @@ def json_path() -> str:
 def test_no_capture_or_uninstalled_passes_through(shell: Any, tmp_path: Path) -> None:
     from IPython.core import interactiveshell
 
-    original_open, original_io_open = builtins.open, io.open
+    original_open, original_io_open, original_path_open = builtins.open, io.open, Path.__dict__["open"]
     registry = HookRegistry()
     registry.register(builtins_open)
-    assert registry.install_available()[:2] == ["builtins:open", "io:open"]
-    assert builtins.open is not original_open and builtins.open.__nbgov_original__ is original_open
+    assert registry.install_available() == ["IPython.core.interactiveshell:io_open", "pathlib:Path.open"]
+    assert interactiveshell.io_open.__nbgov_original__ is original_io_open
+    assert builtins.open is original_open and io.open is original_io_open  # never patched
     assert shell.run_cell("open('quiet.txt', 'w').close()").error_in_exec is None  # no capture: nothing
-    assert sorted(registry.uninstall()) == ["IPython.core.interactiveshell:io_open", "builtins:open", "io:open"]
-    assert builtins.open is original_open and io.open is original_io_open
-    assert interactiveshell.io_open is original_io_open
+    assert sorted(registry.uninstall()) == ["IPython.core.interactiveshell:io_open", "pathlib:Path.open"]
+    assert interactiveshell.io_open is original_io_open and Path.__dict__["open"] is original_path_open
     capture = CellCapture()
     access.activate(capture)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -109,41 +110,45 @@ def test_statements_give_table_datasets(cell: Cell, tmp_path: Path) -> None:
                                                        Location.of("sqlite", path=db, table="scratch")}
     create = {"lifecycleStateChange": {"lifecycleStateChange": "CREATE"}}
     assert _summary(capture) == [
-        ("output", "sqlite3.Connection.execute", "orders", None, create),  # + the INSERTs, merged
-        ("input", "sqlite3.Connection.execute", "orders", "SELECT id, qty FROM orders WHERE qty > ?", {}),
-        ("output", "sqlite3.Cursor.execute", "big", "CREATE TABLE big AS SELECT * FROM orders WHERE qty > 3",
-         create),
-        ("output", "sqlite3.Connection.executescript", "scratch", None,
-         {"lifecycleStateChange": {"lifecycleStateChange": "DROP"}}),
+        ("output", "sqlite3", "orders", None, create),  # + the INSERTs, merged
+        ("input", "sqlite3", "orders", "SELECT id, qty FROM orders WHERE qty > 1", {}),  # as SQLite ran it
+        ("output", "sqlite3", "big", "CREATE TABLE big AS SELECT * FROM orders WHERE qty > 3", create),
+        ("output", "sqlite3", "scratch", None, {"lifecycleStateChange": {"lifecycleStateChange": "DROP"}}),
     ]
     assert all(a.fields is None and a.obj is None for a in capture.accesses)
 
 
-def test_insert_values_keep_no_sql_text(cell: Cell) -> None:
+def test_values_are_never_kept_as_sql_text(cell: Cell) -> None:
     capture, _ = cell("import sqlite3\ncon = sqlite3.connect('p.db')\n"
-                      "con.execute('CREATE TABLE people (email TEXT)')\n")
-    capture, _ = cell("con.execute(\"INSERT INTO people VALUES ('ana@example.com')\")\n"
-                      "con.executescript(\"INSERT INTO people VALUES ('bo@example.com');\")")
+                      "con.execute('CREATE TABLE people (email TEXT, age INT)')\n")
+    capture, _ = cell("con.execute(\"INSERT INTO people VALUES ('ana@example.com', 3)\")\n"
+                      "con.executemany('INSERT INTO people VALUES (?, ?)', [('bo@example.com', 4)] * 1000)\n"
+                      "con.executescript(\"INSERT INTO people VALUES ('cy@example.com', 5);\")\n"
+                      "con.execute('SELECT age FROM people WHERE email = ?', ('ana@example.com',)).fetchall()")
     assert [(a.direction, a.location.get("table"), a.query) for a in capture.accesses] == [
-        ("output", "people", None)]
+        ("output", "people", None), ("input", "people", "SELECT age FROM people WHERE email = ?")]
 
 
-def test_failing_statement_records_nothing_and_raises_unchanged(cell: Cell) -> None:
+def test_failing_statement_records_nothing_and_raises_unchanged(cell: Cell, shell: Any) -> None:
     capture, _ = cell("import sqlite3\ncon = sqlite3.connect('f.db')\n"
                       "con.execute('CREATE TABLE t (id INTEGER PRIMARY KEY)')\n"
                       "con.execute('INSERT INTO t VALUES (1)')")
     assert len(capture.accesses) == 1
     for code, error, message in [
-        ("con.execute('INSERT INTO t VALUES (1)')", sqlite3.IntegrityError, "UNIQUE constraint failed: t.id"),
         ("con.execute('SELECT * FROM nowhere')", sqlite3.OperationalError, "no such table: nowhere"),
-        ("con.executescript('INSERT INTO t VALUES (5); INSERT INTO t VALUES (1);')", sqlite3.IntegrityError,
-         "UNIQUE constraint failed: t.id"),
-        ("con.cursor().executemany('INSERT INTO t VALUES (?)', [(7,), (7,)])", sqlite3.IntegrityError,
-         "UNIQUE constraint failed: t.id"),
+        ("con.execute('SELECT missing FROM t')", sqlite3.OperationalError, "no such column: missing"),
+        ("con.executescript('INSERT INTO nowhere VALUES (5)')", sqlite3.OperationalError, "no such table: nowhere"),
+        ("con.cursor().execute('SELEC 1')", sqlite3.OperationalError, 'near "SELEC": syntax error'),
     ]:
         capture, result = cell(code)
         assert type(result.error_in_exec) is error and str(result.error_in_exec) == message
         assert capture.accesses == [] and capture.errors == []
+        frames = [f.f_code.co_filename for f, _ in traceback.walk_tb(result.error_in_exec.__traceback__)]
+        assert not any("nbgov" in f for f in frames)  # no nbgov frame in the user's traceback
+    # a statement that fails while running was traced when it started: its attempted write is recorded
+    capture, result = cell("con.execute('INSERT INTO t VALUES (1)')")
+    assert str(result.error_in_exec) == "UNIQUE constraint failed: t.id"
+    assert [(a.direction, a.location.get("table")) for a in capture.accesses] == [("output", "t")]
 
 
 def test_failing_statement_outside_ipython_is_the_same_exception(hooks: HookRegistry, tmp_path: Path) -> None:
@@ -156,7 +161,7 @@ def test_failing_statement_outside_ipython_is_the_same_exception(hooks: HookRegi
     finally:
         access.deactivate()
     assert "syntax error" in str(raised.value)
-    assert raised.traceback[-1].name == "<lambda>"  # the original call, one frame below the hook
+    assert raised.traceback[-1].name == "test_failing_statement_outside_ipython_is_the_same_exception"
     assert capture.accesses == []
 
 

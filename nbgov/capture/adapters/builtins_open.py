@@ -1,10 +1,20 @@
 """``open()`` as a safety net: files the user's own cell code opens.
 
-Hooked: ``builtins.open`` and ``io.open`` (the same function, two names), and — when
-IPython is loaded — the ``io_open`` global of ``IPython.core.interactiveshell``: IPython
-puts its own ``open`` into the user namespace, a wrapper that calls ``io.open`` through
-that global, so a cell's ``open`` never reaches ``builtins.open``. (The module is patched
-by name when it is already in ``sys.modules``; capture never imports IPython.)
+Hooked where a cell's ``open`` goes — not ``builtins.open``:
+
+- IPython puts its own ``open`` into the user namespace, a wrapper that calls ``io.open``
+  through the ``io_open`` global of ``IPython.core.interactiveshell``; that global is
+  hooked (by name, when IPython is already in ``sys.modules``: capture never imports
+  IPython). A cell's ``open(...)`` — and a function defined in a cell — goes through it;
+  libraries call ``builtins.open`` and never do.
+- ``pathlib.Path.open`` (``read_text``, ``write_bytes`` … call it).
+
+``builtins.open`` and ``io.open`` are deliberately left alone: IPython always shows the
+innermost frame of a traceback, even one marked ``__tracebackhide__``, so a Python
+wrapper around the C ``open`` would appear in the traceback of every failing open — a
+library's ``FileNotFoundError`` included. Code that calls ``builtins.open`` or
+``io.open`` by those names is not seen.
+
 Recorded only when all of these hold, so imports, caches and library internals never
 show up:
 
@@ -19,7 +29,8 @@ show up:
   ``/proc``, ``/dev``, ``/sys``, not bytecode (``.pyc``, ``__pycache__``), not IPython /
   Jupyter state (``~/.ipython``, ``~/.jupyter``, the kernel's cell files), and not the
   nbgov store (any ``.nbgov`` directory, ``NBGOV_STORE``);
-- the open succeeded (a failing ``open`` records nothing and raises unchanged).
+- the open succeeded (a failing ``open`` records nothing and raises unchanged; its
+  traceback shows nbgov's hook as the innermost frame, below IPython's own ``open``).
 
 Modes: ``r`` (default) is an input; ``w``, ``a``, ``x`` are outputs; ``r+`` both. An
 input carries the file's ``version`` (size and mtime); an output only its
@@ -241,9 +252,8 @@ def _open_wrapper(via: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
 
 
 def patches() -> list[Patch]:
-    """``builtins.open``, ``io.open`` and IPython's ``io_open`` (when IPython is loaded)."""
-    out = [Patch("builtins:open", wrapper=_open_wrapper("open"), via="open"),
-           Patch("io:open", wrapper=_open_wrapper("io.open"), via="io.open")]
+    """IPython's ``io_open`` (when IPython is loaded) and ``pathlib.Path.open``."""
+    out = [Patch("pathlib:Path.open", wrapper=_open_wrapper("pathlib.Path.open"), via="pathlib.Path.open")]
     if callable(getattr(sys.modules.get(_IPYTHON_SHELL), "io_open", None)):
-        out.append(Patch(f"{_IPYTHON_SHELL}:io_open", wrapper=_open_wrapper("open"), via="open"))
+        out.insert(0, Patch(f"{_IPYTHON_SHELL}:io_open", wrapper=_open_wrapper("open"), via="open"))
     return out

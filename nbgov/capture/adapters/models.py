@@ -1,4 +1,4 @@
-"""Fitted models (scikit-learn API) and models saved or loaded with joblib / pickle.
+"""Fitted models (scikit-learn API) and models saved or loaded with joblib.
 
 Hooked once scikit-learn is imported (``MODULE = "sklearn"``):
 
@@ -14,11 +14,14 @@ Hooked once scikit-learn is imported (``MODULE = "sklearn"``):
   wrapped; an inherited ``fit`` is recorded through its owner's wrapper, with the
   instance's own class. Any other class with ``fit`` can be added with
   :func:`register_estimator`.
-- ``joblib.dump`` / ``joblib.load`` and ``pickle.dump`` / ``pickle.load`` (the
-  ``pickle`` functions only when called from the user's own code: libraries pickle to
-  caches). They are installed with scikit-learn's hooks — scikit-learn imports joblib —
-  so a model saved by a notebook that never imports scikit-learn is seen only by the
-  ``open()`` safety net (:mod:`nbgov.capture.adapters.builtins_open`).
+- ``joblib.dump`` / ``joblib.load``, installed with scikit-learn's hooks (scikit-learn
+  imports joblib); a model saved by a notebook that never imports scikit-learn is seen
+  by the ``open()`` safety net only (:mod:`nbgov.capture.adapters.builtins_open`).
+- ``pickle.dump`` / ``pickle.load`` are NOT hooked: they are C functions, and IPython
+  always shows a traceback's innermost frame, so a wrapper would appear in every failing
+  pickle's traceback (``PicklingError`` on a lambda, ``pandas.read_pickle`` of a bad
+  file). ``with open("m.pkl", "wb") as f: pickle.dump(model, f)`` in a cell is recorded
+  by the ``open()`` safety net as a file output (without the model's tags).
 
 A successful outermost fit, called by user code (not by scikit-learn, joblib or another
 modelling library: the fits of ``cross_val_score``'s clones are not models the user
@@ -60,7 +63,7 @@ from typing import Any
 
 from nbgov.capture import access as _access
 from nbgov.capture.access import Access, Location
-from nbgov.capture.adapters.builtins_open import Lifecycle, user_caller, user_frame
+from nbgov.capture.adapters.builtins_open import Lifecycle, user_frame
 from nbgov.capture.hooks import ORIGINAL_ATTR, Patch, argument, file_facets, location_for_path
 
 __all__ = ["FIT_METHODS", "MODULE", "model_facets", "patches", "register_estimator"]
@@ -349,11 +352,10 @@ def _init_subclass_hook(original: Callable[..., Any]) -> Any:
     return classmethod(__init_subclass__)
 
 
-# ------------------------------------------------------------- joblib and pickle
-def _framed(describe: Callable[..., list[Access]], via: str, *, user_only: bool
-            ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+# ------------------------------------------------------------------------ joblib
+def _framed(describe: Callable[..., list[Access]], via: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """A wrapper factory like :func:`nbgov.capture.hooks.wrap` whose ``describe`` also
-    gets the caller's frame; with ``user_only`` only calls from user code are recorded."""
+    gets the caller's frame."""
 
     def factory(original: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(original)
@@ -362,9 +364,7 @@ def _framed(describe: Callable[..., list[Access]], via: str, *, user_only: bool
             capture = _access._active
             if capture is None or _access.nested():
                 return original(*args, **kwargs)
-            caller = user_caller(2) if user_only else sys._getframe(1)
-            if caller is None:
-                return original(*args, **kwargs)
+            caller = sys._getframe(1)
             accesses: list[Access] = []
             try:
                 with _access.calling():
@@ -401,28 +401,23 @@ def _file_access(direction: str, target: Any, obj: Any, frame: types.FrameType |
 
 
 def _describe_dump(args: tuple, kwargs: dict, result: Any, frame: Any, via: str) -> list[Access]:
-    return _file_access("output", argument(args, kwargs, 1, "filename" if via.startswith("joblib") else "file"),
-                        argument(args, kwargs, 0, "value" if via.startswith("joblib") else "obj"), frame, via)
+    return _file_access("output", argument(args, kwargs, 1, "filename"), argument(args, kwargs, 0, "value"),
+                        frame, via)
 
 
 def _describe_load(args: tuple, kwargs: dict, result: Any, frame: Any, via: str) -> list[Access]:
-    return _file_access("input", argument(args, kwargs, 0, "filename" if via.startswith("joblib") else "file"),
-                        result, frame, via)
+    return _file_access("input", argument(args, kwargs, 0, "filename"), result, frame, via)
 
 
 def patches() -> list[Patch]:
-    """Estimators' fit methods, joblib's and pickle's dump / load."""
-    import pickle  # noqa: F401 - stdlib, cheap: the target module must be imported
-
+    """Estimators' fit methods; joblib's dump and load."""
     out = [
         Patch("sklearn.base:BaseEstimator.__init_subclass__", wrapper=_init_subclass_hook),
         _LIFECYCLE.patch(),
-        Patch("pickle:dump", wrapper=_framed(_describe_dump, "pickle.dump", user_only=True), via="pickle.dump"),
-        Patch("pickle:load", wrapper=_framed(_describe_load, "pickle.load", user_only=True), via="pickle.load"),
     ]
     if "joblib" in sys.modules:
         out += [
-            Patch("joblib:dump", wrapper=_framed(_describe_dump, "joblib.dump", user_only=False), via="joblib.dump"),
-            Patch("joblib:load", wrapper=_framed(_describe_load, "joblib.load", user_only=False), via="joblib.load"),
+            Patch("joblib:dump", wrapper=_framed(_describe_dump, "joblib.dump"), via="joblib.dump"),
+            Patch("joblib:load", wrapper=_framed(_describe_load, "joblib.load"), via="joblib.load"),
         ]
     return out

@@ -8,13 +8,18 @@ installed are not traced (the C type cannot be patched); ``pd.read_sql`` on them
 still seen by the pandas adapter.
 
 A traced connection is an instance of a subclass of the ``factory`` the caller asked
-for (``sqlite3.Connection`` by default; ``isinstance`` checks hold) whose ``execute``,
-``executemany``, ``executescript`` and ``cursor()`` (cursors of the same kind) record
-what each statement read and wrote — after it succeeded: a failing statement records
-nothing and its exception is the user's. ``executescript`` and any statement run
-another way are seen through the connection's trace callback
-(``set_trace_callback``); a trace callback the user sets is kept and called after
-nbgov's (the user's callback sees every statement, exactly as without nbgov).
+for (``sqlite3.Connection`` by default; ``isinstance`` checks hold) whose only change
+is ``set_trace_callback``: nbgov's trace callback sees every statement the connection
+runs (``execute``, ``executemany``, ``executescript``, cursors) and a callback the user
+sets is kept and called after it, seeing every statement as without nbgov. Uninstalling
+gives each connection the user's callback back (or none).
+
+The trace callback fires when SQLite starts a statement. A statement that fails to
+prepare (a syntax error, a missing table or column — the common failures) is never
+traced and records nothing; a statement that fails while running (a constraint
+violation) has been traced and records its attempted write. Methods are deliberately
+not wrapped: IPython always shows a traceback's innermost frame, so a Python wrapper
+around ``execute`` would appear in every failing statement's traceback.
 
 Statements (:func:`classify`, cheap and regex-based, not a parser): ``SELECT`` /
 ``VALUES`` / ``WITH … SELECT`` read the tables of their ``FROM`` / ``JOIN`` clauses
@@ -26,9 +31,12 @@ objects, ``PRAGMA``, transactions and ``ATTACH`` record nothing.
 
 Locations: kind ``sqlite``, ``path`` the database file (absolute, or ``:memory:``)
 and ``table`` as written in the statement; a table qualified by an attached database's
-name (``aux.t``) is located in that database's file. The SQL text is kept in
-:attr:`Access.query` for reads and for writes that read tables (``INSERT … SELECT``),
-never for ``INSERT … VALUES`` (the values are data).
+name (``aux.t``) is located in that database's file (``ATTACH 'file' AS aux`` is read
+from the statement). The SQL text is kept in :attr:`Access.query` for reads and for
+writes that read tables (``INSERT … SELECT``), with string literals replaced by ``?``
+(the trace gives the SQL with bound values expanded), never for ``INSERT … VALUES``
+(the values are data). Rows of an ``executemany`` after the first cost one
+``startswith``.
 
 Only the outermost call is recorded: ``pd.read_sql("SELECT …", con)`` and
 ``df.to_sql("t", con)`` record the pandas access only.
@@ -245,197 +253,112 @@ def statement_accesses(statement: Statement, locate: Callable[[str | None, str],
 
 
 # --------------------------------------------------------------- traced connections
-_local = threading.local()  # .buffer: accesses of the wrapped call running on this thread
 _traced: weakref.WeakSet[Any] = weakref.WeakSet()
-_classes: dict[tuple[str, type], type] = {}
+_classes: dict[type, type] = {}
 _classes_lock = threading.Lock()
 _state = {"on": False}
 
+VIA = "sqlite3"
+_ATTACH = re.compile(rf"^\s*ATTACH\s+(?:DATABASE\s+)?'((?:[^']|'')*)'\s+AS\s+({_IDENT})", re.IGNORECASE)
+_DETACH = re.compile(rf"^\s*DETACH\s+(?:DATABASE\s+)?({_IDENT})", re.IGNORECASE)
+_INSERT_VALUES = re.compile(rf"^\s*(?:INSERT(?:\s+OR\s+\w+)?|REPLACE)\s+INTO\s+{_QIDENT}\s*(?:\([^()]*\)\s*)?VALUES\b",
+                            re.IGNORECASE)
+_STRING = re.compile(r"'(?:[^']|'')*'")
+
 
 class _Tracer:
-    """The trace callback of one connection: records statements run outside the wrapped
-    methods (``executescript``, …) and calls the user's own callback after."""
+    """The trace callback of one connection: records each statement, then calls the
+    user's own callback (which sees every statement, as without nbgov).
 
-    __slots__ = ("__weakref__", "con", "user")
+    Attributes:
+        user: the callback the user set (``set_trace_callback``), or ``None``.
+        databases: ``{schema: path}`` of the connection (``main`` and attached ones).
+    """
 
-    def __init__(self, con: Any) -> None:
-        self.con = weakref.ref(con)
-        self.user: Callable[[str], Any] | None = None
+    __slots__ = ("__weakref__", "databases", "last", "user")
+
+    def __init__(self, databases: dict[str, str], user: Callable[[str], Any] | None) -> None:
+        self.databases = databases
+        self.user = user
+        self.last: tuple[int, str] | None = None  # (id of the capture, "INSERT INTO t VALUES") just recorded
 
     def __call__(self, sql: str) -> None:
-        try:
-            if _state["on"] and _access._active is not None:
-                buffer = getattr(_local, "buffer", None)
-                if buffer is not None:
-                    buffer.append(sql)
-                elif not _access.nested():
-                    con = self.con()
-                    if con is not None:
-                        _record(con, [sql], "sqlite3.trace", None)
-        except Exception:  # never inside the user's statement
-            log.debug("sqlite3 trace failed", exc_info=True)
+        capture = _access._active
+        if capture is not None and _state["on"] and not _access.nested():
+            try:
+                self._record(capture, sql)
+            except Exception as exc:  # never inside the user's statement: recorded, not raised
+                log.debug("capture:%s failed", VIA, exc_info=True)
+                capture.fail(f"capture:{VIA}", exc)
         if self.user is not None:
             self.user(sql)
 
+    def _record(self, capture: Any, sql: str) -> None:
+        last = self.last
+        if last is not None and last[0] == id(capture) and sql.startswith(last[1]):
+            return  # one more row of an INSERT … VALUES already recorded (executemany)
+        statement = classify(sql)
+        if statement.kind == "attach":
+            self._attach(sql)
+            return
+        if statement.kind not in ("read", "write"):
+            return
+        query = _STRING.sub("?", sql) if statement.keeps_query else sql  # bound values are expanded
+        accesses = statement_accesses(statement, self.locate, VIA, query)
+        if accesses:
+            capture.extend(accesses)
+        head = _INSERT_VALUES.match(sql) if statement.kind == "write" and not statement.reads else None
+        self.last = (id(capture), head.group(0)) if head is not None else None
 
-def _database_list(con: Any) -> dict[str, str]:
-    """``{schema: absolute path or ":memory:"}`` of a connection (run outside a statement).
+    def _attach(self, sql: str) -> None:
+        attach = _ATTACH.match(sql)
+        if attach is not None:
+            path = attach.group(1).replace("''", "'")
+            if path and path != ":memory:" and not path.startswith("file:"):
+                path = Location.file(path).get("path") or path
+            self.databases[_unquote(attach.group(2))] = path or ":memory:"
+            return
+        detach = _DETACH.match(sql)
+        if detach is not None:
+            self.databases.pop(_unquote(detach.group(1)), None)
 
-    No trace callback sees the ``PRAGMA``: the caller puts the right one back afterwards.
-    """
-    import sqlite3
-
-    out = {}
-    sqlite3.Connection.set_trace_callback(con, None)
-    with _access.calling():
-        for _, name, path in super(_base(con), con).execute("PRAGMA database_list").fetchall():
-            out[name] = path or ":memory:"
-    return out
-
-
-def _base(con: Any) -> type:
-    for cls in type(con).__mro__:
-        if getattr(cls, "_nbgov_traced", False):
-            return cls
-    return type(con)
-
-
-def _locator(con: Any) -> Callable[[str | None, str], Location | None]:
-    databases = con._nbgov_databases
-
-    def locate(schema: str | None, table: str) -> Location | None:
+    def locate(self, schema: str | None, table: str) -> Location | None:
         if schema is not None and schema.lower() == "temp":
             return None
         key = "main" if schema is None else schema
-        path = databases.get(key) or databases.get(key.lower())
-        if path is None:  # not attached (yet): keep the name as the schema
-            return Location.of("sqlite", path=databases.get("main", ":memory:"), schema=schema, table=table)
+        path = self.databases.get(key)
+        if path is None:  # an attached name not seen: keep it as the schema
+            return Location.of("sqlite", path=self.databases.get("main", ":memory:"), schema=schema, table=table)
         return Location.of("sqlite", path=path, table=table)
-
-    return locate
-
-
-def _record(con: Any, statements: Iterable[str], via: str, given: str | None) -> None:
-    """Classify ``statements`` (or the ``given`` SQL, when one statement ran) and record them."""
-    capture = _access._active
-    if capture is None:
-        return
-    try:
-        sqls = [given] if given is not None else list(dict.fromkeys(statements))
-        accesses: list[Access] = []
-        for sql in sqls:
-            statement = classify(sql)
-            if statement.kind == "attach":
-                con._nbgov_stale = True
-                continue
-            if statement.kind in ("read", "write"):
-                accesses += statement_accesses(statement, _locator(con), via, sql)
-        if accesses:
-            capture.extend(accesses)
-    except Exception as exc:  # the guard: recorded, never raised
-        log.debug("capture:%s failed", via, exc_info=True)
-        capture.fail(f"capture:{via}", exc)
-
-
-def _run(con: Any, via: str, given: str | None, call: Callable[[], Any]) -> Any:
-    """Run one of the user's statement calls and record it if it succeeded and is outermost."""
-    __tracebackhide__ = True
-    capture = _access._active
-    if capture is None or not _state["on"] or _access.nested():
-        return call()
-    previous = getattr(_local, "buffer", None)
-    buffer: list[str] = []
-    _local.buffer = buffer
-    try:
-        with _access.calling():
-            result = call()
-    finally:
-        _local.buffer = previous
-    if getattr(con, "_nbgov_stale", False):
-        try:
-            con._nbgov_databases = _database_list(con)
-            con._nbgov_stale = False
-        except Exception:  # keeps the old list
-            log.debug("PRAGMA database_list failed", exc_info=True)
-        finally:
-            _restore_trace(con)
-    with _access.calling():
-        _record(con, buffer, via, given if isinstance(given, str) else None)
-    return result
-
-
-def _cursor_class(factory: type) -> type:
-    key = ("cursor", factory)
-    with _classes_lock:
-        cls = _classes.get(key)
-        if cls is None:
-            def execute(self: Any, sql: str, parameters: Any = (), /) -> Any:
-                __tracebackhide__ = True
-                return _run(self.connection, "sqlite3.Cursor.execute", sql,
-                            lambda: factory.execute(self, sql, parameters))
-
-            def executemany(self: Any, sql: str, parameters: Any, /) -> Any:
-                __tracebackhide__ = True
-                return _run(self.connection, "sqlite3.Cursor.executemany", sql,
-                            lambda: factory.executemany(self, sql, parameters))
-
-            def executescript(self: Any, script: str, /) -> Any:
-                __tracebackhide__ = True
-                return _run(self.connection, "sqlite3.Cursor.executescript", None,
-                            lambda: factory.executescript(self, script))
-
-            cls = type(factory.__name__, (factory,), {
-                "__module__": __name__, "__qualname__": factory.__qualname__, "_nbgov_traced": True,
-                "execute": execute, "executemany": executemany, "executescript": executescript,
-            })
-            _classes[key] = cls
-        return cls
 
 
 def _connection_class(base: type) -> type:
-    import sqlite3
-
-    key = ("connection", base)
+    """``base`` with a ``set_trace_callback`` that keeps nbgov's callback in front."""
     with _classes_lock:
-        cls = _classes.get(key)
+        cls = _classes.get(base)
         if cls is not None:
             return cls
 
-    def execute(self: Any, sql: str, parameters: Any = (), /) -> Any:
-        __tracebackhide__ = True
-        return _run(self, "sqlite3.Connection.execute", sql, lambda: base.execute(self, sql, parameters))
-
-    def executemany(self: Any, sql: str, parameters: Any, /) -> Any:
-        __tracebackhide__ = True
-        return _run(self, "sqlite3.Connection.executemany", sql, lambda: base.executemany(self, sql, parameters))
-
-    def executescript(self: Any, script: str, /) -> Any:
-        __tracebackhide__ = True
-        return _run(self, "sqlite3.Connection.executescript", None, lambda: base.executescript(self, script))
-
-    def cursor(self: Any, factory: Any = sqlite3.Cursor) -> Any:
-        if isinstance(factory, type) and issubclass(factory, sqlite3.Cursor) and _state["on"]:
-            try:
-                factory = _cursor_class(factory)
-            except TypeError:  # a final class: untraced cursors
-                pass
-        return base.cursor(self, factory)
-
     def set_trace_callback(self: Any, callback: Callable[[str], Any] | None, /) -> None:
-        self._nbgov_user_trace = callback
         tracer = getattr(self, "_nbgov_tracer", None)
         if tracer is None or not _state["on"]:
+            self._nbgov_user_trace = callback
             base.set_trace_callback(self, callback)
         else:
             tracer.user = callback  # called after nbgov's
 
     cls = type(base.__name__, (base,), {
-        "__module__": __name__, "__qualname__": base.__qualname__, "_nbgov_traced": True,
-        "execute": execute, "executemany": executemany, "executescript": executescript,
-        "cursor": cursor, "set_trace_callback": set_trace_callback,
+        "__module__": __name__, "__qualname__": base.__qualname__, "set_trace_callback": set_trace_callback,
     })
     with _classes_lock:
-        return _classes.setdefault(key, cls)
+        return _classes.setdefault(base, cls)
+
+
+def _database_list(con: Any, base: type) -> dict[str, str]:
+    """``{schema: absolute path or ":memory:"}`` of a new connection, before it is traced."""
+    with _access.calling():
+        rows = base.execute(con, "PRAGMA database_list").fetchall()
+    return {name: path or ":memory:" for _, name, path in rows}
 
 
 def _internal_caller(frame: Any) -> bool:
@@ -456,7 +379,7 @@ def _connect_wrapper(original: Callable[..., Any]) -> Callable[..., Any]:
         if isinstance(factory, type) and issubclass(factory, sqlite3.Connection):
             try:
                 traced = _connection_class(factory)
-            except TypeError:  # a class that cannot be subclassed
+            except TypeError:  # a class that cannot be subclassed: untraced
                 traced = None
         if traced is None:
             return original(*args, **kwargs)
@@ -466,7 +389,7 @@ def _connect_wrapper(original: Callable[..., Any]) -> Callable[..., Any]:
             kwargs = {**kwargs, "factory": traced}
         con = original(*args, **kwargs)  # the user's errors propagate unchanged
         try:
-            _attach(con)
+            _trace(con, factory)
         except Exception:  # the connection works, untraced
             log.debug("tracing a sqlite3 connection failed", exc_info=True)
         return con
@@ -475,25 +398,17 @@ def _connect_wrapper(original: Callable[..., Any]) -> Callable[..., Any]:
     return connect
 
 
-def _restore_trace(con: Any) -> None:
+def _trace(con: Any, base: type) -> None:
     import sqlite3
 
-    tracer = getattr(con, "_nbgov_tracer", None)
-    sqlite3.Connection.set_trace_callback(con, tracer if tracer is not None else
-                                          getattr(con, "_nbgov_user_trace", None))
-
-
-def _attach(con: Any) -> None:
-    import sqlite3
-
+    user = getattr(con, "_nbgov_user_trace", None)  # the factory's __init__ may have set one
+    sqlite3.Connection.set_trace_callback(con, None)  # the user's callback does not see nbgov's PRAGMA
     try:
-        con._nbgov_databases = _database_list(con)
+        databases = _database_list(con, base)
     except Exception:
-        _restore_trace(con)  # the factory's own callback stays
+        sqlite3.Connection.set_trace_callback(con, user)
         raise
-    con._nbgov_stale = False
-    tracer = _Tracer(con)
-    tracer.user = getattr(con, "_nbgov_user_trace", None)  # the factory's __init__ may have set one
+    tracer = _Tracer(databases, user)
     con._nbgov_tracer = tracer
     sqlite3.Connection.set_trace_callback(con, tracer)
     _traced.add(con)
@@ -510,11 +425,14 @@ def _off() -> None:
     _state["on"] = False
     for con in list(_traced):
         tracer = getattr(con, "_nbgov_tracer", None)
+        user = tracer.user if tracer is not None else None
         try:
-            sqlite3.Connection.set_trace_callback(con, tracer.user if tracer is not None else None)
-        except Exception:  # closed, or another thread's connection: stays inert
+            sqlite3.Connection.set_trace_callback(con, user)
+        except Exception:  # closed, or another thread's connection: its tracer stays, inert
             log.debug("could not detach a trace callback", exc_info=True)
-        con._nbgov_tracer = None
+        else:
+            con._nbgov_tracer = None
+            con._nbgov_user_trace = user
     _traced.clear()
 
 
