@@ -13,6 +13,7 @@ __all__ = ["ADAPTERS", "default_registry"]
 ADAPTERS: list[str] = [
     "nbgov.capture.adapters.pandas",
     "nbgov.capture.adapters.polars", "nbgov.capture.adapters.pyarrow", "nbgov.capture.adapters.duckdb",
+    *(f"nbgov.capture.adapters.{name}" for name in ("sqlite3", "sqlalchemy", "models", "builtins_open")),
 ]
 
 
