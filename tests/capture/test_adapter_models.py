@@ -152,7 +152,7 @@ def test_classes_defined_later_and_registered_ones(cell: Cell) -> None:
         ("p", "__main__.Plain.fit", "__main__.Plain"),
     ]
     assert _tags(capture.accesses[0])["param.shift"] == "1"
-    assert [t["key"] for t in capture.accesses[1].facets["tags"]["tags"]] == ["estimator", "method"]
+    assert [t["key"] for t in capture.accesses[1].facets["tags"]["tags"]] == ["estimator", "method", "training.rows"]
     with pytest.raises(TypeError, match="has no fit method"):
         models.register_estimator(object)
 
@@ -186,3 +186,91 @@ def test_uninstall_restores_every_original() -> None:
     assert not any(hasattr(cls.__dict__.get(m), "__nbgov_original__")
                    for cls in models._subclasses(sklearn.base.BaseEstimator) for m in models.FIT_METHODS)
     assert models._hooked == {}
+
+
+# ---------------------------------------------------------------- a real kernel
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "adapters_sql_models.ipynb"
+
+
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    nbclient = pytest.importorskip("nbclient")
+    nbformat = pytest.importorskip("nbformat")
+    import os
+
+    work = tmp_path_factory.mktemp("kernel-sql-models")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NBGOV_", "OPENLINEAGE", "JPY_SESSION"))}
+    env.update(NBGOV_STORE=str(work / "lineage.db"), NBGOV_NOTEBOOK="adapters.ipynb")
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    old = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)  # the kernel inherits this process's environment
+    try:
+        client = nbclient.NotebookClient(nb, kernel_name="python3", timeout=120, allow_errors=True,
+                                         resources={"metadata": {"path": str(work)}})
+        client.execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    return work, nb
+
+
+def _text(cell: Any) -> str:
+    return "".join(o.get("text", "") or o.get("data", {}).get("text/plain", "") for o in cell.outputs)
+
+
+def test_kernel_runs_the_notebook_unchanged(executed: tuple[Path, Any]) -> None:
+    _work, nb = executed
+    assert _text(nb.cells[2]).strip() == "1"  # the model's prediction
+    (error,) = [o for o in nb.cells[4].outputs if o.output_type == "error"]
+    assert (error.ename, error.evalue) == ("OperationalError", "no such table: nowhere")
+    assert not any("nbgov" in line for line in error.traceback)  # the user's traceback, nothing of ours
+    status = _text(nb.cells[5])
+    assert "runs captured: 3" in status and "suppressed internal errors: none" in status
+    assert not any(o.get("name") == "stderr" for c in nb.cells for o in c.outputs)
+
+
+def test_kernel_lineage_sqlite_table_to_cell_to_model_file(executed: tuple[Path, Any]) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from tests.capture.conftest import cell_runs, stored_events
+    from tests.spec import assert_spec_valid
+
+    work, _ = executed
+    events = stored_events(work / "lineage.db")
+    assert_spec_valid(events)
+    runs = cell_runs(events)
+    assert all(evs[-1]["eventType"] == "COMPLETE" for evs in runs.values())
+    shop = f"sqlite://{work / 'shop.db'}"
+    customers, scores = (shop, "customers"), (shop, "scores")
+    model, model_file = ("model://notebook", "adapters.ipynb/model"), ("file", str(work / "model.joblib"))
+    datasets = {job: ({(d["namespace"], d["name"]) for d in evs[-1]["inputs"]},
+                      {(d["namespace"], d["name"]) for d in evs[-1]["outputs"]}) for job, evs in runs.items()}
+    assert sorted(datasets.values(), key=repr) == sorted([
+        (set(), {customers}),  # CREATE + INSERT through sqlite3
+        ({customers}, {model, model_file}),  # SELECT, fit, joblib.dump
+        ({customers}, {scores, ("file", str(work / "notes.txt"))}),  # SQLAlchemy CREATE … AS SELECT, open()
+    ], key=repr)
+    train = next(job for job, (i, o) in datasets.items() if model in o)
+    outputs = {(d["namespace"], d["name"]): d for d in runs[train][-1]["outputs"]}
+    facets = outputs[model]["facets"]
+    assert facets["datasetType"]["datasetType"] == "MODEL"
+    assert facets["datasetType"]["subType"] == "sklearn.LogisticRegression"
+    tags = {t["key"]: t["value"] for t in facets["tags"]["tags"]}
+    assert (tags["param.C"], tags["training.X"], tags["training.y"], tags["training.rows"]) == (
+        "0.5", "features", "target", "6")
+    assert [f["name"] for f in outputs[model]["facets"]["schema"]["fields"]] == ["x0", "x1"]
+    file_tags = {t["key"]: t["value"] for t in outputs[model_file]["facets"]["tags"]["tags"]}
+    assert file_tags["model"] == "model" and file_tags["param.C"] == "0.5"
+    assert outputs[model_file]["facets"]["version"]["datasetVersion"].startswith(
+        f"{(work / 'model.joblib').stat().st_size}-")
+    create = runs[next(job for job, (i, o) in datasets.items() if not i)][-1]["outputs"][0]
+    assert create["facets"]["lifecycleStateChange"]["lifecycleStateChange"] == "CREATE"
+
+    cli = [sys.executable, "-m", "nbgov", "lineage", f"dataset:file:{work / 'model.joblib'}",
+           "--store", str(work / "lineage.db"), "--format", "json"]
+    graph = json.loads(subprocess.run(cli, capture_output=True, text=True, check=True).stdout)
+    ids = {n["id"] for n in graph["graph"]}
+    assert {f"dataset:{shop}:customers", f"job:notebook:{train}", f"dataset:file:{work / 'model.joblib'}"} <= ids

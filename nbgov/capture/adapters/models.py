@@ -37,7 +37,8 @@ A refit in a later cell is a new output of the same model. Its facets:
   training data: ``training.X`` / ``training.y`` (variable names, when the data is a
   variable), ``training.rows``, ``training.target`` (a named ``y``);
 - ``fields``: the features — the training frame's columns and types, else
-  ``feature_names_in_``, else ``x0`` … ``xN`` with the array's dtype.
+  ``feature_names_in_``, else ``x0`` … ``xN`` with the array's dtype (``unknown`` for
+  lists of rows, counted by ``n_features_in_``).
 
 A fitted model's training data is read by the cell, so the frames it came from are the
 cell's inputs (the namespace tracker records them): the lineage is
@@ -149,6 +150,9 @@ def _features(model: Any, X: Any) -> tuple[tuple[str, str], ...] | None:
     shape, dtype = getattr(X, "shape", None), getattr(X, "dtype", None)
     if shape is not None and dtype is not None and len(shape) == 2 and shape[1] <= _MAX_ARRAY_FIELDS:
         return tuple((f"x{i}", str(dtype)) for i in range(shape[1]))
+    count = getattr(model, "n_features_in_", None)  # lists of rows: the count the fit saw
+    if isinstance(count, int) and 0 < count <= _MAX_ARRAY_FIELDS:
+        return tuple((f"x{i}", "unknown") for i in range(count))
     return None
 
 
@@ -210,8 +214,9 @@ def describe_fit(model: Any, method: str, args: tuple, kwargs: dict, frame: type
         if name is not None:
             extra.append(_tag(f"training.{label}", name))
     shape = getattr(X, "shape", None)
-    if shape:
-        extra.append(_tag("training.rows", shape[0]))
+    rows = shape[0] if shape else (len(X) if isinstance(X, (list, tuple)) else None)
+    if rows is not None:
+        extra.append(_tag("training.rows", rows))
     target = getattr(y, "name", None)
     if isinstance(target, str):
         extra.append(_tag("training.target", target))
