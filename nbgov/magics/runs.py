@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nbgov.capture.access import Access
+from nbgov.capture.profile import frame_kind
 from nbgov.emit.events import dataset, facet, run_event, to_dict
 from nbgov.magics.naming import IO_FACETS, data_source, dataset_for, notebook_url
 
@@ -104,7 +105,7 @@ def _dataset(access: Access, cell: CellRun, notebook: str, profile: Profiler | N
             log.debug("facet %r of %s is not a standard facet at that place; dropped", key, access.via)
             continue
         (io if key in IO_FACETS else facets)[key] = built
-    if access.obj is not None and profile is not None:
+    if access.obj is not None and profile is not None and frame_kind(access.obj) is not None:
         try:
             prof = profile(access.obj)
         except Exception as exc:  # noqa: BLE001 - reported; the dataset is kept without metrics
