@@ -186,6 +186,7 @@ class Nbgov(Magics):
         self._capture: CellCapture | None = None
         self._cell_started: dt.datetime | None = None
         self._lineage: Any = None
+        self._sql: Any = None  # nbgov.magics.sql.SqlMagics: %sql / %%sql
         self._registered = False
 
     # ------------------------------------------------------------- lifecycle
@@ -195,6 +196,10 @@ class Nbgov(Magics):
             return self
         shell = self.shell  # Magics.__init__ already made us one of shell.configurables
         shell.register_magics(self)
+        with self.guard.running("sql"):
+            from nbgov.magics.sql import SqlMagics
+
+            self._sql = SqlMagics(shell, self).register()
         shell.events.register("pre_run_cell", self.pre_run_cell)
         shell.events.register("post_run_cell", self.post_run_cell)
         atexit.register(self._at_exit)
@@ -240,6 +245,10 @@ class Nbgov(Magics):
                 del manager.magics[kind][name]
         if manager.registry.get(type(self).__name__) is self:
             del manager.registry[type(self).__name__]
+        sql, self._sql = self._sql, None
+        if sql is not None:
+            with self.guard.running("sql"):
+                sql.unregister()
         try:
             atexit.unregister(self._at_exit)
         except Exception:  # noqa: BLE001, S110 - nothing to undo
@@ -401,6 +410,9 @@ class Nbgov(Magics):
             self._profile = _profiler(self.profile_max_rows)
         with _access.calling():
             events = runs.cell_events(cell, self._session, profile=self._profile, report=self.guard.report)
+        if self._sql is not None:
+            with self.guard.running("sql lineage"):
+                events = self._sql.amend_events(events, accesses)
         with self.guard.running("store"):
             self._write(events)
             self.runs_captured += 1
