@@ -18,7 +18,10 @@ signals only, at a cost independent of frame sizes:
 
   - **read**: frames bound before the cell whose name the cell's code loads (a ``Name``
     in load context anywhere — attribute access ``df.groupby``, subscripts, f-strings,
-    comprehensions, function bodies — or the target of an augmented assignment);
+    comprehensions, function bodies — or the target of an augmented assignment), unless
+    a top-level statement of the cell rebound the name unconditionally before that load
+    (re-running ``df = pd.read_csv(…)`` then ``df.groupby(…)`` reads the new ``df``, not
+    the one left by the previous run);
   - **written**: names now bound to a frame that were unbound before, bound to another
     object (``df = df.dropna()``, ``b = a``), or whose state changed in place (column
     assignment, ``.loc``/``.iloc`` writes, ``inplace=True`` methods, ``df.columns = …``);
@@ -274,16 +277,52 @@ def _inner_arrays(values: Any) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=256)
 def _loaded_names(code: str) -> frozenset[str]:
-    """Names the code loads (or updates with an augmented assignment)."""
+    """Names whose value from before the cell the code may load.
+
+    A name is loaded when it occurs in load context anywhere (or is the target of an
+    augmented assignment) — except after a top-level statement of the cell has
+    unconditionally bound it (``df = pd.read_csv(…)`` and later ``df.groupby(…)``: the
+    cell reads its own new ``df``, not the one bound before it ran). Only simple
+    top-level statements bind here (assignments to plain names, imports, ``def``,
+    ``class``); a binding inside ``if``/``for``/``try``/``with`` may not happen, so
+    loads after it still count.
+    """
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return frozenset()
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            if isinstance(node.ctx, ast.Load):
-                names.add(node.id)
-        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
-            names.add(node.target.id)
+    names: set[str] = set()
+    bound: set[str] = set()
+    for statement in tree.body:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Name):
+                if isinstance(node.ctx, ast.Load) and node.id not in bound:
+                    names.add(node.id)
+            elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+                if node.target.id not in bound:
+                    names.add(node.target.id)
+        bound.update(_bound_by(statement))
     return frozenset(names)
+
+
+def _bound_by(statement: ast.stmt) -> list[str]:
+    """Names a top-level statement binds whenever it completes."""
+    if isinstance(statement, ast.Assign):
+        return [name for target in statement.targets for name in _target_names(target)]
+    if isinstance(statement, ast.AnnAssign) and statement.value is not None:
+        return _target_names(statement.target)
+    if isinstance(statement, (ast.Import, ast.ImportFrom)):
+        return [(a.asname or a.name).partition(".")[0] for a in statement.names if a.name != "*"]
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [statement.name]
+    return []
+
+
+def _target_names(target: ast.expr) -> list[str]:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, ast.Starred):
+        return _target_names(target.value)
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [name for element in target.elts for name in _target_names(element)]
+    return []  # attributes and subscripts bind no name

@@ -80,6 +80,36 @@ def test_rebinding_without_reading(tracker, ns):
     assert (ch.read, ch.written) == ((), ("df",))
 
 
+@pytest.mark.parametrize(
+    "code",
+    [
+        "df = pd.DataFrame({'a': [1]})\ntotal = df.a.sum()",  # a re-run cell: rebinds, then reads
+        "df, other = other.copy(), pd.DataFrame()\nx = df.k.sum() + len(other)",
+        "df: pd.DataFrame = pd.DataFrame()\ndef f():\n    return df\ny = f()",
+        "import pandas as df\nz = df.DataFrame()",
+    ],
+)
+def test_a_load_after_the_cell_rebinds_the_name_is_not_a_read_of_the_old_frame(tracker, ns, code):
+    ch = cell(tracker, ns, code)
+    assert "df" not in ch.read, code
+    assert ch.read == (("other",) if "other.copy" in code else ())
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "total = df.a.sum()\ndf = pd.DataFrame({'a': [1]})",  # read before the rebinding
+        "if n > 100:\n    df = pd.DataFrame()\ntotal = len(df)",  # the rebinding may not happen
+        "for i in range(1):\n    df = other\ntotal = len(df)",
+        "df = df.dropna()\ntotal = len(df)",  # the value is evaluated before the name is bound
+        "df['a'] = 0\ndf = df.copy()",  # a subscript target binds no name
+    ],
+)
+def test_loads_that_may_see_the_old_frame_stay_reads(tracker, ns, code):
+    ch = cell(tracker, ns, code)
+    assert "df" in ch.read, code
+
+
 def test_alias_is_a_write_of_the_new_name(tracker, ns):
     ch = cell(tracker, ns, "alias = df")
     assert (ch.read, ch.written) == (("df",), ("alias",))
