@@ -32,6 +32,8 @@ registered as ``%nbsql`` / ``%%nbsql`` instead, and the notebook is told once.
 
 from __future__ import annotations
 
+import functools
+import linecache
 import logging
 import os
 import re
@@ -46,7 +48,7 @@ from traitlets import Unicode
 
 from nbgov.capture import access as _access
 from nbgov.capture.access import Access, Location
-from nbgov.capture.hooks import location_for_path
+from nbgov.capture.hooks import ORIGINAL_ATTR, location_for_path
 from nbgov.magics import sqlschema
 from nbgov.magics.naming import dataset_for, notebook_name
 
@@ -221,12 +223,16 @@ def bind_parameters(sql: str, style: str = "duckdb") -> BoundSql:
 def _call_in(scope: Mapping[str, Any], globals_: dict[str, Any], fn: Any, *args: Any) -> Any:
     """``fn(*args)`` evaluated in a frame whose names are the notebook's, so DuckDB's
     replacement scan finds the DataFrames a query names."""
+    __tracebackhide__ = True
     local = dict(scope) if scope is not globals_ else {}
     local.update(__nbgov_fn__=fn, __nbgov_args__=args, __tracebackhide__=True)
     return eval(_TRAMPOLINE, globals_, local)  # noqa: S307 - a fixed expression
 
 
-_TRAMPOLINE = compile("__nbgov_fn__(*__nbgov_args__)", "<nbgov: %%sql>", "eval")
+_TRAMPOLINE_FILE = "<%%sql>"
+_TRAMPOLINE = compile("__nbgov_fn__(*__nbgov_args__)", _TRAMPOLINE_FILE, "eval")
+# the engine's error is raised from this frame, which IPython always shows: give it a line to show
+linecache.cache[_TRAMPOLINE_FILE] = (1, None, ["engine.execute(statement)  # the cell's SQL\n"], _TRAMPOLINE_FILE)
 
 
 @dataclass
@@ -254,9 +260,13 @@ class _DuckDB:
         __tracebackhide__ = True
         con = self.con
         statements = con.extract_statements(bound.text)  # DuckDB's own parser: its errors are the user's
+        run = con.execute
+        original = getattr(type(con).execute, ORIGINAL_ATTR, None)
+        if original is not None and _access.nested():  # nbgov records this SQL itself: skip the hook
+            run = functools.partial(original, con)
         for st in statements:
             params = {k: values[k] for k in st.named_parameters}
-            _call_in(scope, globals_, con.execute, st.query, params or None)
+            _call_in(scope, globals_, run, st.query, params or None)
         rows = bool(statements) and statements[-1].type.name in _DUCKDB_ROWS
         return _Ran(frame=con.fetchdf() if rows else None, returns_rows=rows)
 
@@ -769,7 +779,7 @@ class SqlMagics(Magics):
                 event["job"].setdefault("facets", {})["sql"] = built
         if not self._skip and events:
             with self._guard().running("sql lineage"), _access.calling():
-                self._resolve_queries(events[-1], [a for a in accesses if a.query and a.via != VIA])
+                self._resolve_queries(events[-1], [a for a in accesses if a.via != VIA])
         self._skip = False
         return events
 
@@ -779,23 +789,27 @@ class SqlMagics(Magics):
         from nbgov.errors import SqlParseError
         from nbgov.sql import column_lineage
 
-        if not accesses or not event.get("outputs"):
+        if not any(a.query for a in accesses) or not event.get("outputs"):
             return
         parent = event.get("run", {}).get("facets", {}).get("parent", {}).get("job", {})
         job_namespace, notebook = event["job"]["namespace"], parent.get("name") or self._naming()[1]
         outputs = {(d["namespace"], d["name"]): d for d in event["outputs"]}
         by_query: dict[str, list[Access]] = {}
         for access in accesses:
-            by_query.setdefault(access.query or "", []).append(access)
+            if access.query:
+                by_query.setdefault(access.query, []).append(access)
         store = None
         for query, group in by_query.items():
             dialect = next((_LOCATION_DIALECTS[a.location.kind] for a in group
                             if a.location.kind in _LOCATION_DIALECTS), None)
+            # names resolve among every dataset of the cell that the statement's engine holds:
+            # an adapter may keep the query on the written table only
+            engine_kinds = {a.location.kind for a in group}
             by_name: dict[str, Location] = {}
-            for a in group:
+            for a in accesses:
                 loc = a.location
-                if loc.get("table"):
-                    by_name[loc.get("table", "").lower()] = loc
+                if loc.kind in engine_kinds and loc.get("table"):
+                    by_name[(loc.get("table") or "").lower()] = loc
                     if loc.get("schema"):
                         by_name[f"{loc.get('schema')}.{loc.get('table')}".lower()] = loc
                 elif loc.kind == "dataframe" and loc.get("name"):
@@ -807,7 +821,7 @@ class SqlMagics(Magics):
                 return by_name.get(name.lower()) or by_name.get(os.path.abspath(name))
 
             schema = {}
-            for a in group:
+            for a in accesses:
                 if a.direction == "input" and a.location.get("table"):
                     cols = dict(a.fields) if a.fields else None
                     if cols is None:
