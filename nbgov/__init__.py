@@ -38,6 +38,7 @@ from nbgov.store import Store, open_store  # noqa: E402
 if TYPE_CHECKING:
     from nbgov.governance import DriftReport, PiiReport, classify_pii, compare, impact, profile
     from nbgov.sql import ColumnLineage, column_lineage
+    from nbgov.views import build_report, show
 
 #: public name -> the module that defines it, imported on first access
 _LAZY = {
@@ -49,6 +50,8 @@ _LAZY = {
     "compare": "nbgov.governance",
     "impact": "nbgov.governance",
     "profile": "nbgov.governance",
+    "show": "nbgov.views",
+    "build_report": "nbgov.views",
 }
 
 
@@ -81,12 +84,14 @@ __all__ = [
     "Store",
     "StoreError",
     "__version__",
+    "build_report",
     "classify_pii",
     "column_lineage",
     "compare",
     "impact",
     "open_store",
     "profile",
+    "show",
 ]
 
 
