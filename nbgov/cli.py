@@ -593,6 +593,10 @@ from nbgov.cli_pii import register as _register_pii  # noqa: E402  (scan, tags)
 
 _register_pii(cli)
 
+from nbgov.cli_report import register as _register_report  # noqa: E402  (report)
+
+_register_report(cli)
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()
