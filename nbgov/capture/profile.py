@@ -8,7 +8,11 @@ used as the frame's dataset version. :func:`profile_file` versions a file by its
 modification time without reading it.
 
 What is computed, and how (everything vectorised, no per-row Python code except for the
-rare cells that cannot be hashed, see below):
+rare cells that cannot be hashed, see below; pandas integer, float and bool columns
+backed by NumPy are read straight from their arrays — ``fmin``/``fmax``/``isnan``
+reductions, the sample's distinct values counted by ``bincount`` when an integer
+column's range is small, else hashed as integer bit patterns — the same numbers as
+pandas' own methods at a fraction of their cost):
 
 * ``rowCount`` — exact.
 * ``nullCount`` — exact, over the whole column, as the library itself defines null:
@@ -21,9 +25,11 @@ rare cells that cannot be hashed, see below):
   bound that is infinite, or a column with no finite value, gets no key (JSON has no
   infinity).
 * ``distinctCount`` — distinct non-null values. Exact when the frame has at most
-  ``sample_rows`` rows; above that it is *estimated* from a deterministic uniform sample
-  of ``sample_rows`` rows (without replacement, seeded) with the Haas–Stokes ``Duj1``
-  estimator that PostgreSQL's ``ANALYZE`` uses::
+  ``sample_rows`` rows (and always for pandas ``bool`` columns); above that it is
+  *estimated* from a deterministic sample of ``sample_rows`` rows — one row drawn
+  (seeded) in each of ``sample_rows`` equal consecutive strata, so every row has the same
+  chance and drawing costs O(``sample_rows``), not a permutation of all rows — with the
+  Haas–Stokes ``Duj1`` estimator that PostgreSQL's ``ANALYZE`` uses::
 
       D = n·d / (n − f1 + f1·n/N)
 
@@ -273,8 +279,19 @@ def _unique_names(names: Iterable[Any]) -> list[str]:
 # --------------------------------------------------------------------------- shared helpers
 @functools.lru_cache(maxsize=8)
 def _sample_index(n: int, k: int, seed: int) -> np.ndarray:
-    """``k`` sorted distinct row positions out of ``n``, uniform, seeded (read-only)."""
-    idx = np.sort(np.random.default_rng(seed).choice(n, size=k, replace=False))
+    """``k`` sorted distinct row positions out of ``n``: one drawn uniformly (seeded) in
+    each of ``k`` consecutive strata of ``n // k`` or ``n // k + 1`` rows (read-only).
+
+    Every row has (almost exactly) the same chance ``k / n`` to be drawn, as in a simple
+    random sample, but the draw costs O(k) — ``Generator.choice(n, k, replace=False)``
+    permutes all ``n`` positions (about 5 ms for 1,000,000 rows). Unlike evenly spaced
+    positions, the jitter cannot fall in step with a periodic column (``id % 10`` over a
+    stride of 10 would look constant).
+    """
+    edges = np.arange(k + 1, dtype=np.int64) * n // k
+    widths = np.diff(edges)
+    idx = edges[:-1] + np.floor(np.random.default_rng(seed).random(k) * widths).astype(np.int64)
+    np.minimum(idx, edges[1:] - 1, out=idx)  # random() < 1, but stay inside the stratum regardless
     idx.flags.writeable = False
     return idx
 
@@ -307,12 +324,16 @@ def _distinct_from_codes(codes: np.ndarray, total_nonnull: int, sampled: bool) -
     codes = codes[codes >= 0]
     if codes.size == 0:
         return 0
-    counts = np.bincount(codes)
+    return _distinct_from_counts(np.bincount(codes), total_nonnull, sampled)
+
+
+def _distinct_from_counts(counts: np.ndarray, total_nonnull: int, sampled: bool) -> int:
+    """Distinct count from how often each value occurs (zeros allowed) in the (sampled) values."""
     counts = counts[counts > 0]
     d = int(counts.size)
-    if not sampled:
+    if not sampled or d == 0:
         return d
-    return _estimate_distinct(int(codes.size), d, int((counts == 1).sum()), total_nonnull)
+    return _estimate_distinct(int(counts.sum()), d, int(np.count_nonzero(counts == 1)), total_nonnull)
 
 
 def _number(value: Any) -> int | float | None:
@@ -431,18 +452,69 @@ def _pandas_codes(values: Any) -> np.ndarray:
 
 
 def _pandas_hash_column(values: Any) -> np.ndarray:
+    import pandas as pd
     from pandas.util import hash_array
 
+    if isinstance(values, pd.arrays.NumpyExtensionArray):  # hash_array refuses the wrapper
+        values = np.asarray(values)
     try:
         return hash_array(values, categorize=False)
     except (TypeError, ValueError):
         return hash_array(_repr_values(values), categorize=False)
 
 
+#: integer columns spanning at most this many values (or 4 × the values counted) are
+#: counted with ``bincount`` rather than a hash table
+_DENSE_SPAN = 1 << 16
+#: integer views of float columns, so that distinct values hash as plain integers
+_FLOAT_AS_INT = {np.dtype(np.float64): np.int64, np.dtype(np.float32): np.int32}
+
+
+def _numpy_metrics(values: Any, n: int, idx: np.ndarray | None) -> dict[str, Any] | None:
+    """Metrics of a NumPy-backed integer, float or bool column straight from its array.
+
+    Same meaning as the generic path, at a fraction of its cost: no nulls are possible in
+    integer and bool arrays; floats count ``NaN`` as null (as ``isna`` does) and take
+    their bounds with ``fmin``/``fmax`` reductions, which skip ``NaN``; a bool column's
+    distinct count is exact (whether it holds a ``True``, whether a ``False``). Returns
+    ``None`` for other dtypes, which take the generic path.
+    """
+    import pandas as pd
+
+    arr = np.asarray(values)  # the array itself, no copy
+    kind = arr.dtype.kind
+    if kind == "b":
+        return _metrics(0, int(arr.any()) + int(not arr.all()) if n else 0, None, None)
+    if kind not in "iuf":
+        return None
+    part = arr.take(idx) if idx is not None else arr
+    if kind == "f":
+        nulls = int(np.count_nonzero(np.isnan(arr)))
+        lo = hi = None
+        if nulls < n:
+            lo, hi = np.fmin.reduce(arr), np.fmax.reduce(arr)
+        part = part[~np.isnan(part)] + part.dtype.type(0)  # -0.0 + 0.0 is 0.0: one zero
+        as_int = _FLOAT_AS_INT.get(part.dtype)
+        if as_int is not None:
+            part = part.view(as_int)  # bit patterns: equal for equal non-NaN floats now
+    else:
+        nulls = 0
+        lo, hi = (arr.min(), arr.max()) if n else (None, None)
+        if n and int(hi) - int(lo) <= max(4 * part.size, _DENSE_SPAN):  # dense: count by offset
+            offsets = part - lo if part.dtype.itemsize == 8 else part.astype(np.int64) - int(lo)  # no wrap
+            counts = np.bincount(offsets.astype(np.intp, copy=False))
+            return _metrics(0, _distinct_from_counts(counts, n, idx is not None), lo, hi)
+    codes, _ = pd.factorize(part, use_na_sentinel=True)
+    distinct = _distinct_from_codes(np.asarray(codes), n - nulls, idx is not None)
+    return _metrics(nulls, distinct, lo, hi)
+
+
 def _profile_pandas(df: pd.DataFrame, sample_rows: int, seed: int) -> Profile:
+    import pandas as pd
+
     n, ncols = df.shape
     names = _unique_names(df.columns)
-    columns = [df.iloc[:, i] for i in range(ncols)]
+    columns = [col for _, col in df.items()]  # by position, duplicate names included; cheaper than iloc
     fields = tuple((name, _pandas_type(col.dtype)) for name, col in zip(names, columns))
     sampled = n > sample_rows
     idx = _sample_index(n, sample_rows, seed) if sampled else None
@@ -450,6 +522,10 @@ def _profile_pandas(df: pd.DataFrame, sample_rows: int, seed: int) -> Profile:
     metrics: dict[str, Any] = {}
     for name, col in zip(names, columns):
         values = col.array
+        fast = _guard(_numpy_metrics, values, n, idx) if isinstance(values, pd.arrays.NumpyExtensionArray) else None
+        if fast is not None:
+            metrics[name] = fast
+            continue
         nulls = _guard(_pandas_nulls, values)
         lo = hi = None
         if n and _pandas_numeric(col.dtype):
@@ -465,7 +541,7 @@ def _profile_pandas(df: pd.DataFrame, sample_rows: int, seed: int) -> Profile:
     levels = [index.get_level_values(i) for i in range(index.nlevels)] if index.nlevels > 1 else [index]
     empty = np.zeros(0, np.uint64)
     hashes = [_guard(_pandas_hash_column, level.array, default=empty) for level in levels]
-    hashes += [_guard(_pandas_hash_column, rows.iloc[:, i].array, default=empty) for i in range(ncols)]
+    hashes += [_guard(_pandas_hash_column, col.array, default=empty) for _, col in rows.items()]
     blob = b"".join(np.ascontiguousarray(h, dtype=np.uint64).tobytes() for h in hashes)
     shape = (n, ncols, type(df.index).__name__, str(df.index.dtype))
     return Profile(

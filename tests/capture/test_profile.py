@@ -226,6 +226,59 @@ def test_at_the_threshold_nothing_is_sampled():
     assert {c: cm(p)[c]["distinctCount"] for c in df} == {c: df[c].nunique() for c in df}
 
 
+def test_numpy_columns_take_a_fast_path_with_the_generic_paths_numbers():
+    """int64/float64/bool columns are profiled from their arrays; the nullable dtypes
+    (Int64, Float64, boolean) go through pandas' generic path. Same data, same sample:
+    the same metrics, exactly."""
+    n = 150_000
+    rng = np.random.default_rng(7)
+    f = rng.normal(size=n).round(3)
+    f[::7] = np.nan
+    f[1::11] = -0.0  # -0.0 and 0.0 are one value, as pandas counts them
+    f[2::11] = 0.0
+    df = pd.DataFrame(
+        {
+            "dense": rng.integers(-50, 50, n),  # counted by offset (bincount)
+            "sparse": rng.integers(0, 2**40, n),  # counted by hashing
+            "key": np.arange(n) * 3,  # unique: recognised as unique
+            "f": f,
+            "f32": f.astype(np.float32),
+            "b": rng.random(n) > 0.9,
+            "u": rng.integers(0, 2**63, n, dtype=np.uint64) * np.uint64(2),
+            "i8": rng.integers(-128, 128, n).astype(np.int8),  # offsets from min overflow int8
+        }
+    )
+    nullable = df.astype({"dense": "Int64", "sparse": "Int64", "key": "Int64", "f": "Float64",
+                          "f32": "Float32", "b": "boolean", "u": "UInt64", "i8": "Int8"})
+    for sample_rows in (20_000, 10**6):  # sampled and exact
+        fast, generic = profile_frame(df, sample_rows=sample_rows), profile_frame(nullable, sample_rows=sample_rows)
+        assert cm(fast) == cm(generic), sample_rows
+        assert_quality_valid(fast)
+    exact = cm(profile_frame(df, sample_rows=10**6))
+    assert {c: exact[c]["distinctCount"] for c in df} == {c: df[c].nunique() for c in df}
+    assert exact["f"]["nullCount"] == df["f"].isna().sum() and exact["b"] == {"nullCount": 0, "distinctCount": 2}
+    sampled = cm(profile_frame(df, sample_rows=20_000))
+    assert sampled["key"]["distinctCount"] == n and sampled["dense"]["distinctCount"] == 100
+    assert sampled["i8"] == {"nullCount": 0, "distinctCount": 256, "min": -128, "max": 127}
+    assert sampled["b"]["distinctCount"] == 2  # bool: exact even when sampled
+    assert (sampled["u"]["min"], sampled["u"]["max"]) == (int(df["u"].min()), int(df["u"].max()))
+
+
+def test_sample_positions_are_one_per_stratum_and_seeded():
+    from nbgov.capture.profile import _sample_index
+
+    for n, k in ((1_000_000, 100_000), (100_001, 100_000), (12_345, 678), (10, 10)):
+        idx = _sample_index(n, k, 0)
+        assert len(idx) == k and idx[0] >= 0 and idx[-1] < n
+        assert np.all(np.diff(idx) > 0)  # sorted, distinct
+        edges = np.arange(k + 1) * n // k
+        assert np.all((idx >= edges[:-1]) & (idx < edges[1:]))  # one in each stratum
+        assert np.array_equal(idx, _sample_index(n, k, 0).copy())
+    assert not np.array_equal(_sample_index(1_000_000, 1000, 0), _sample_index(1_000_000, 1000, 1))
+    idx = _sample_index(1_000_000, 1000, 0)
+    assert len(set(np.diff(idx))) > 100  # jittered, not evenly spaced
+
+
 @pytest.mark.parametrize("to", ["polars", "pyarrow"])
 def test_polars_and_arrow_sample_too(to):
     df = big_frame(100_000)
