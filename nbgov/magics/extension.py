@@ -387,6 +387,11 @@ class Nbgov(Magics):
         return out
 
     def _record_cell(self, result: Any, accesses: list[Access], lineage: Any) -> None:
+        if any(a.query for a in accesses):
+            with self.guard.running("sql lineage"):
+                from nbgov.magics.sql import resolve_query_tables
+
+                accesses = resolve_query_tables(accesses)
         info = getattr(result, "info", None)
         source = getattr(info, "raw_cell", "") or ""
         key = cell_key(getattr(info, "cell_id", None), source)

@@ -852,3 +852,48 @@ class SqlMagics(Magics):
                 if previous is not None:
                     body = merge_facets({k: previous[k] for k in ("fields", "dataset") if k in previous}, body)
                 target.setdefault("facets", {})["columnLineage"] = facet("columnLineage", body)
+
+
+# ----------------------------------------------------- database-level accesses
+def resolve_query_tables(accesses: list[Access]) -> list[Access]:
+    """Name the tables behind accesses that only know their database and the SQL.
+
+    Capture adapters record a query whose tables they cannot name (``pd.read_sql(query,
+    con)`` with any query but ``SELECT * FROM t``) as an access to the connection's
+    database carrying the SQL; the capture layer may not parse SQL. Here each such access
+    becomes one access per table the statement reads (inputs) or writes (outputs), by
+    ``nbgov.sql``. SQL that does not parse, or names no table, keeps the database-level
+    access: lineage to the database is still better than none.
+
+    Args:
+        accesses: a cell's accesses, in order.
+
+    Returns:
+        The accesses with database-level ones replaced by table-level ones.
+    """
+    from nbgov.errors import NbgovError
+    from nbgov.sql import column_lineage
+
+    out: list[Access] = []
+    for access in accesses:
+        loc = access.location
+        if not access.query or loc.get("table") or loc.kind not in _LOCATION_DIALECTS:
+            out.append(access)
+            continue
+        try:
+            lineage = column_lineage(access.query, dialect=_LOCATION_DIALECTS[loc.kind])
+        except NbgovError:
+            out.append(access)
+            continue
+        tables = lineage.inputs if access.direction == "input" else lineage.outputs
+        if not tables:
+            out.append(access)
+            continue
+        base = {k: v for k, v in loc.parts if k not in ("schema", "table")}
+        for table in tables:
+            schema, _, name = table.rpartition(".")
+            if loc.kind == "sqlite":  # SQLite has no schemas but attached databases; keep the table
+                schema = ""
+            target = Location.of(loc.kind, **base, schema=schema or loc.get("schema"), table=name)
+            out.append(Access(access.direction, target, access.via, query=access.query))
+    return out
