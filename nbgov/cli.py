@@ -12,9 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import socket
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -528,18 +526,6 @@ def sample_events_path() -> Any:
     return resources.files("nbgov") / "data" / "sample_events.ndjson"
 
 
-def _svg(dot_text: str) -> str | None:
-    """SVG from Graphviz's ``dot`` binary, or None when it is missing or fails."""
-    exe = shutil.which("dot")
-    if exe is None:
-        return None
-    try:
-        done = subprocess.run([exe, "-Tsvg"], input=dot_text, capture_output=True, text=True, timeout=60, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout if done.returncode == 0 and "<svg" in done.stdout else None
-
-
 @cli.command(short_help="Import a sample pipeline and write a report.")
 @store_option(f"{DEMO_DIR / 'lineage.db'}")
 @click.option("--report", type=click.Path(dir_okay=False, writable=True), default=str(DEMO_DIR / "report.html"),
@@ -551,6 +537,7 @@ def demo(store_loc: str | None, report: str) -> None:
     build_features -> a feature table -> train_churn_model (one failed run, one
     successful) -> a model file. Importing it again changes nothing.
     """
+    import nbgov
     from nbgov import render
     from nbgov.importing import import_files
 
@@ -562,26 +549,22 @@ def demo(store_loc: str | None, report: str) -> None:
             raise click.ClickException("the bundled sample has invalid events: "
                                        + "; ".join(str(p) for p in result.problems[:3]))
         graph = store.lineage(DEMO_ROOT)
-        all_datasets = store.datasets()
-        all_jobs = store.jobs()
-        job_runs = {f"job:{j['namespace']}:{j['name']}": store.runs(j["namespace"], j["name"]) for j in all_jobs}
         shown = store.url
+        page = nbgov.build_report(store, [DEMO_ROOT], title="nbgov demo: churn model pipeline",
+                                  store_label=redact_url(shown))
     click.echo(f"Imported the sample pipeline: {result.stored} events stored, {result.duplicates} already there.")
     click.echo("")
     click.echo(f"Lineage of {DEMO_ROOT}:")
     click.echo(render.lineage_text(graph, DEMO_ROOT))
-    svg = _svg(render.lineage_dot(graph, DEMO_ROOT))
-    page = render.html_report(title="nbgov demo: churn model pipeline", datasets=all_datasets, jobs=all_jobs,
-                              runs=job_runs, graph=graph, root=DEMO_ROOT, svg=svg, store=shown)
     out = Path(report)
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(page, encoding="utf-8")
+        page.write(out)
     except OSError as exc:
         raise click.ClickException(f"cannot write {report}: {exc.strerror or exc}") from exc
     click.echo("")
     click.echo(f"store:  {redact_url(shown)}")
-    click.echo(f"report: {out}" + ("" if svg else "  (Graphviz `dot` not found: the graph is shown as DOT text)"))
+    click.echo(f"report: {out}" + ("  (Graphviz `dot` not found: the graph is shown as DOT text)"
+                                   if page.drawing == "dot" else ""))
     click.echo(f"try:    nbgov lineage {DEMO_ROOT} --store {location}")
 
 

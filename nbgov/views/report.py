@@ -268,7 +268,8 @@ def build_report(
     pii = {nid for nid, c in cards.items() if c.get("pii")}
 
     page_title = title or "nbgov lineage report"
-    failed = sum(1 for c in cards.values() if (c.get("latestRun") or {}).get("state") == "FAILED")
+    failed = sum(1 for nid, c in cards.items()
+                 if nid.startswith("job:") and (c.get("latestRun") or {}).get("state") == "FAILED")
     alerts = sum(int(c.get("alerts") or 0) for c in cards.values())
     parts = [
         "<!DOCTYPE html>",
