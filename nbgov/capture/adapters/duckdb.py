@@ -548,6 +548,7 @@ def _in_callers_frame(caller: Any, original: Callable[..., Any], args: tuple, kw
     evaluated with the caller's globals and (for a function's frame) a copy of its
     locals, so the replacement scan finds what it would find without nbgov.
     """
+    __tracebackhide__ = True  # IPython hides this frame from the user's traceback
     f_globals = caller.f_globals
     scope = {} if caller.f_locals is f_globals else dict(caller.f_locals)
     scope.update(__nbgov_original__=original, __nbgov_args__=args, __nbgov_kwargs__=kwargs,
