@@ -239,7 +239,7 @@ class Nbgov(Magics):
         while self in shell.configurables:
             shell.configurables.remove(self)
         manager = shell.magics_manager
-        for kind, name in (("line", "nbgov"), ("cell", "lineage")):
+        for kind, name in (("line", "nbgov"), ("line", "lineage"), ("cell", "lineage")):
             bound = manager.magics[kind].get(name)
             if getattr(bound, "__self__", None) is self:
                 del manager.magics[kind][name]
@@ -480,6 +480,31 @@ class Nbgov(Magics):
                    + (f", last error: {emitter['last_error']}" if emitter.get("last_error") else "")
                    if emitter else ""),
             ]))
+
+    # --------------------------------------------------------------- %lineage
+    @magic_arguments()
+    @argument("node", nargs="?", help="dataset:NS:NAME, job:NS:NAME or datasetField:NS:NAME:FIELD "
+                                      "(default: this notebook)")
+    @argument("--depth", type=int, default=2, help="job hops to follow (default 2)")
+    @argument("--direction", choices=("up", "down", "both"), default="both", help="default both")
+    @argument("--columns", action="store_true", help="also draw column-level lineage")
+    @line_magic("lineage")
+    def lineage_view(self, line: str) -> Any:
+        """Show the lineage graph of a node, or of this notebook (see ``nbgov.show``)."""
+        import nbgov  # the views are another face: reached through the package's public API
+
+        args = parse_argstring(self.lineage_view, line)
+        if not self._registered or self._session is None:
+            raise UsageError("nbgov is not loaded: run %load_ext nbgov first")
+        node = _unquote(args.node) or f"job:{self._session.namespace}:{self._session.notebook}"
+        if args.depth < 0:
+            raise UsageError("--depth must be 0 or more")
+        try:
+            with _access.calling():
+                return nbgov.show(node, depth=args.depth, direction=args.direction, columns=args.columns,
+                                  store=self._open_store())
+        except nbgov.NbgovError as exc:
+            raise UsageError(f"%lineage: {exc}") from None
 
     # -------------------------------------------------------------- %%lineage
     @no_var_expand
