@@ -493,10 +493,17 @@ def _numpy_metrics(values: Any, n: int, idx: np.ndarray | None) -> dict[str, Any
         lo = hi = None
         if nulls < n:
             lo, hi = np.fmin.reduce(arr), np.fmax.reduce(arr)
-        part = part[~np.isnan(part)] + part.dtype.type(0)  # -0.0 + 0.0 is 0.0: one zero
+        if nulls:
+            part = part[~np.isnan(part)]  # a copy
+        elif idx is None:
+            part = part.copy()  # the column itself: never changed
+        part += part.dtype.type(0)  # -0.0 + 0.0 is 0.0: one zero
         as_int = _FLOAT_AS_INT.get(part.dtype)
         if as_int is not None:
             part = part.view(as_int)  # bit patterns: equal for equal non-NaN floats now
+            codes, uniques = pd.factorize(part)  # no NaN left: every code is >= 0
+            counts = np.bincount(codes, minlength=len(uniques))
+            return _metrics(nulls, _distinct_from_counts(counts, n - nulls, idx is not None), lo, hi)
     else:
         nulls = 0
         lo, hi = (arr.min(), arr.max()) if n else (None, None)
