@@ -75,7 +75,10 @@ def dot_id(text: str) -> str:
     backslash, so escaping each quote is enough; a trailing backslash cannot be
     represented (it would escape the closing quote) and gets a space after it.
     """
-    text = str(text).replace("\r", "")
+    text = str(text)
+    if '"' not in text and "\r" not in text and not text.endswith("\\"):
+        return f'"{text}"'
+    text = text.replace("\r", "")
     if text.endswith("\\"):
         text += " "
     return '"' + text.replace('"', '\\"') + '"'
@@ -84,8 +87,7 @@ def dot_id(text: str) -> str:
 def dot_label(text: str) -> str:
     """``text`` as a quoted plain DOT label: backslashes literal, quotes escaped,
     line breaks as ``\\n`` (centred lines)."""
-    lines = str(text).replace("\r", "").split("\n")
-    body = "\\n".join(graphviz.escape(line).replace('"', '\\"') for line in lines)
+    body = graphviz.escape(str(text).replace("\r", "")).replace('"', '\\"').replace("\n", "\\n")
     if body.endswith("\\") and not body.endswith("\\n"):
         body += " "
     return f'"{body}"'
@@ -151,7 +153,7 @@ def _short(name: str, limit: int = 48) -> str:
     return name if len(name) <= limit else "…" + name[-(limit - 1):]
 
 
-def node_label(node: Mapping[str, Any], *, pii: bool = False) -> str:
+def node_label(node: Mapping[str, Any], *, pii: bool = False, kind: str | None = None) -> str:
     """A node's readable label: name, namespace, markers (state, ``[PII]``, ``[MODEL]``)."""
     data = node.get("data") or {}
     ns, name = _ns_name(node)
@@ -162,7 +164,7 @@ def node_label(node: Mapping[str, Any], *, pii: bool = False) -> str:
             lines.append(f"[{state}]")
     else:
         marks = []
-        if node_kind(node) == "MODEL":
+        if (kind or node_kind(node)) == "MODEL":
             marks.append(MODEL_MARK)
         if pii:
             marks.append(PII_MARK)
@@ -174,9 +176,9 @@ def node_label(node: Mapping[str, Any], *, pii: bool = False) -> str:
 _STATE_COLOURS = {"FAILED": "#b91c1c", "ABORTED": "#b45309", "RUNNING": "#1d4ed8", "COMPLETED": "#15803d"}
 
 
-def _node_attrs(node: Mapping[str, Any], *, pii: bool, root: bool) -> list[str]:
-    kind = node_kind(node)
-    if kind == "JOB":
+def _node_attrs(node: Mapping[str, Any], *, pii: bool, root: bool, shape: str) -> list[str]:
+    """Shape and style; ``shape`` is the dataset's kind (``job`` for jobs)."""
+    if shape == "job":
         state = ((node.get("data") or {}).get("latestRun") or {}).get("state")
         attrs = ["shape=box", 'style="rounded,filled"', 'fillcolor="#e0ecff"']
         if state in _STATE_COLOURS:
@@ -184,8 +186,8 @@ def _node_attrs(node: Mapping[str, Any], *, pii: bool, root: bool) -> list[str]:
         if state == "FAILED":
             attrs.append("penwidth=2")
     else:
-        shape = {"model": "box3d", "file": "note", "report": "tab"}.get(dataset_shape(node), "cylinder")
-        attrs = [f"shape={shape}", "style=filled", f'fillcolor="{"#efe4ff" if kind == "MODEL" else "#f3f4f6"}"']
+        dot_shape = {"model": "box3d", "file": "note", "report": "tab"}.get(shape, "cylinder")
+        attrs = [f"shape={dot_shape}", "style=filled", f'fillcolor="{"#efe4ff" if shape == "model" else "#f3f4f6"}"']
         if pii:
             attrs += ['color="#b91c1c"', "penwidth=2"]
     if root:
@@ -289,7 +291,10 @@ def lineage_dot(
     for nid in drawn:
         node = nodes[nid]
         is_pii = nid in pii_ids
-        attrs = [f"label={dot_label(node_label(node, pii=is_pii))}", *_node_attrs(node, pii=is_pii, root=nid == root)]
+        shape = "job" if node.get("type") == "JOB" else dataset_shape(node)
+        kind = "JOB" if shape == "job" else "MODEL" if shape == "model" else "DATASET"
+        attrs = [f"label={dot_label(node_label(node, pii=is_pii, kind=kind))}",
+                 *_node_attrs(node, pii=is_pii, root=nid == root, shape=shape)]
         out.append(f"  {dot_id(nid)} [{', '.join(attrs)}];")
     for gid, g in sorted(groups.items()):
         parts = [f"{g['datasets']} datasets" if g["datasets"] else "", f"{g['jobs']} jobs" if g["jobs"] else ""]
