@@ -61,7 +61,8 @@ _PAGE_CSS = (
     "body{margin:2rem;max-width:80rem}h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;"
     "border-bottom:1px solid #ddd}h3{font-size:1rem;margin:1.2rem 0 .3rem}pre{background:#f5f5f7;padding:.8rem;"
     "overflow:auto;white-space:pre-wrap}.nbgov-graph g.node{cursor:pointer}.nbgov-graph g.node:focus{outline:3px "
-    "solid #2563eb}section.nbgov-card:target{background:#fffbeb}"
+    "solid #2563eb}section.nbgov-card:target{background:#fffbeb}.nbgov-card-head{font-size:1.05rem;margin-top:1.4rem}"
+    ".nbgov-card-head p{font-size:.9rem}"
 )
 
 _SCRIPT = """
@@ -171,7 +172,7 @@ def _dataset_section(store: Store, node: Mapping[str, Any]) -> tuple[str, dict[s
     view = _cards.DatasetCard(card)
     nid = card["id"]
     parts = [f'<section class="nbgov-card" id="{_anchor(nid)}" tabindex="-1" data-node-title="{esc(nid)}">',
-             f"<h3>{view._head_html()}</h3>", view._body_html()]
+             view._head_html(), view._body_html()]
     ns, name = card["namespace"], card["name"]
     try:
         alerts = schema_changes(store, ns, name)
@@ -209,7 +210,7 @@ def _job_section(store: Store, node: Mapping[str, Any]) -> tuple[str, dict[str, 
     view = _cards.JobCard(card)
     nid = card["id"]
     return (f'<section class="nbgov-card" id="{_anchor(nid)}" tabindex="-1" data-node-title="{esc(nid)}">'
-            f"<h3>{view._head_html()}</h3>{view._body_html()}</section>"), card
+            f"{view._head_html()}{view._body_html()}</section>"), card
 
 
 def build_report(
