@@ -21,7 +21,7 @@ __version__ = "0.1.0"
 
 logging.getLogger("nbgov").addHandler(logging.NullHandler())
 
-from nbgov.errors import (  # noqa: E402
+from nbgov.errors import (
     ConfigError,
     EmitError,
     InvalidEventError,
@@ -32,11 +32,20 @@ from nbgov.errors import (  # noqa: E402
     SqlParseError,
     StoreError,
 )
-from nbgov.model.nodes import NodeId, NodeType  # noqa: E402
-from nbgov.store import Store, open_store  # noqa: E402
+from nbgov.model.nodes import NodeId, NodeType
+from nbgov.store import Store, open_store
 
 if TYPE_CHECKING:
-    from nbgov.governance import DriftReport, PiiReport, classify_pii, compare, impact, profile
+    from nbgov.governance import (
+        DriftReport,
+        PiiReport,
+        classify_pii,
+        compare,
+        impact,
+        log_metrics,
+        model_card,
+        profile,
+    )
     from nbgov.sql import ColumnLineage, column_lineage
     from nbgov.views import build_report, show
 
@@ -52,6 +61,8 @@ _LAZY = {
     "profile": "nbgov.governance",
     "show": "nbgov.views",
     "build_report": "nbgov.views",
+    "model_card": "nbgov.governance",
+    "log_metrics": "nbgov.governance",
 }
 
 
@@ -89,6 +100,8 @@ __all__ = [
     "column_lineage",
     "compare",
     "impact",
+    "log_metrics",
+    "model_card",
     "open_store",
     "profile",
     "show",

@@ -23,6 +23,14 @@ from nbgov.governance.impact import (
     dataset_kind,
     impact,
 )
+from nbgov.governance.metrics import (
+    MODEL_FACET,
+    MetricsError,
+    ModelNotFoundError,
+    log_metrics,
+    record_model,
+)
+from nbgov.governance.modelcard import ApprovalError, ModelCard, approve, model_card
 from nbgov.governance.ownership import (
     InvalidOwnerError,
     Ownership,
@@ -39,6 +47,15 @@ from nbgov.governance.pii import (
     PiiReport,
     classify_pii,
     mask_value,
+)
+from nbgov.governance.policy import (
+    Policy,
+    PolicyError,
+    PolicyReport,
+    PolicyViolationError,
+    Violation,
+    check,
+    load_policy,
 )
 from nbgov.governance.profiles import (
     PROFILE_FACET,
@@ -146,4 +163,21 @@ __all__ = [
     "load_custom_identifiers",
     "read_sample",
     "scan_files",
+    # models, model cards, policy gate
+    "MODEL_FACET",
+    "ApprovalError",
+    "MetricsError",
+    "ModelCard",
+    "ModelNotFoundError",
+    "Policy",
+    "PolicyError",
+    "PolicyReport",
+    "PolicyViolationError",
+    "Violation",
+    "approve",
+    "check",
+    "load_policy",
+    "log_metrics",
+    "model_card",
+    "record_model",
 ]
