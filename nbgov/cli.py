@@ -580,6 +580,10 @@ from nbgov.cli_report import register as _register_report  # noqa: E402  (report
 
 _register_report(cli)
 
+from nbgov.cli_model import register as _register_model  # noqa: E402  (model-card, approve, check)
+
+_register_model(cli)
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()
