@@ -129,7 +129,8 @@ def register(group: click.Group) -> None:
         the rule, the offending nodes and, for PII flows, the path of columns), 1 with a
         one-line error for an invalid policy (file:line).
         """
-        from nbgov.governance.policy import RULES, check as run_check, load_policy
+        from nbgov.governance.policy import RULES, load_policy
+        from nbgov.governance.policy import check as run_check
 
         unknown = [r for r in rules if r not in RULES]
         if unknown:
