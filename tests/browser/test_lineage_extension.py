@@ -1,0 +1,218 @@
+"""The nbgov-lineage JupyterLab extension in a real JupyterLab and a real Chromium.
+
+Saved notebooks are written here with nbformat (unsigned, so untrusted) and opened with
+"No Kernel": the graphs must come from the saved outputs alone. One test runs a cell in a
+real kernel. Screenshots of each view go to tests/browser/artifacts/; the figures of the
+500-node test and the notebook sizes go to artifacts/figures.json.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser import bundles
+from tests.browser.conftest import ARTIFACTS, Lab
+
+pytestmark = pytest.mark.timeout(120)
+
+OUTPUT = ".jp-OutputArea .nbgov-lineage"
+FIGURES = ARTIFACTS / "figures.json"
+
+
+def record(name: str, value: Any) -> None:
+    figures = json.loads(FIGURES.read_text()) if FIGURES.exists() else {}
+    figures[name] = value
+    FIGURES.write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
+
+
+def open_without_kernel(page: Any, lab: Lab, name: str) -> Any:
+    """Open a saved notebook, answer "No Kernel", and return the first lineage output."""
+    page.goto(lab.page_url(name))
+    page.locator(".jp-Dialog button", has_text="No Kernel").click()
+    output = page.locator(OUTPUT).first
+    output.locator("svg g.node").first.wait_for()
+    return output
+
+
+def titles(output: Any, selector: str = "svg g.node > title") -> set[str]:
+    return set(output.locator(selector).all_text_contents())
+
+
+def css_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def shot(page: Any, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+@pytest.fixture(scope="module")
+def sample(lab: Lab) -> str:
+    bundles.saved_notebook(lab.root / "sample.ipynb", [bundles.sample_data()])
+    return "sample.ipynb"
+
+
+def test_extension_is_installed_and_enabled() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "jupyter", "labextension", "list"], capture_output=True, text=True, timeout=60
+    )
+    lines = [line for line in (out.stdout + out.stderr).splitlines() if "nbgov-lineage" in line]
+    assert lines, out.stdout + out.stderr
+    assert "enabled" in lines[0] and "OK" in lines[0] and "(python, nbgov)" in lines[0]
+
+
+def test_saved_untrusted_notebook_renders_without_a_kernel(page: Any, lab: Lab, sample: str) -> None:
+    output = open_without_kernel(page, lab, sample)
+
+    assert titles(output) == set(bundles.TABLE_NODES)
+    edge_titles = titles(output, "svg g.edge > title")
+    assert edge_titles == {f"{a}->{b}" for a, b in bundles.TABLE_EDGES}
+    assert lab.api("/api/kernels") == []
+    # The rich renderer was chosen over the text/html fallback, and labels are text.
+    assert page.locator(".nbgov-fallback").count() == 0
+    assert "/data/raw_orders.csv" in output.locator("svg").text_content()
+    assert "7 nodes, 6 edges" in output.locator(".nbgov-lineage-status").inner_text()
+    shot(page, "table-level")
+
+
+def test_clicking_a_node_shows_its_card(page: Any, lab: Lab, sample: str) -> None:
+    output = open_without_kernel(page, lab, sample)
+
+    output.locator(f'svg g.nbgov-node[data-node-id="{bundles.RAW}"]').click()
+    card = output.locator(".nbgov-lineage-card")
+    card.wait_for()
+    assert card.get_attribute("data-node-id") == bundles.RAW
+    schema = card.locator("table.nbgov-card-schema")
+    assert schema.locator("tbody th").all_text_contents() == [n for n, _ in bundles.RAW_FIELDS]
+    assert schema.locator("td.nbgov-field-type").all_text_contents() == [t for _, t in bundles.RAW_FIELDS]
+    assert "PII:EMAIL" in schema.locator("tbody tr").nth(1).inner_text()
+    headings = card.locator("h4").all_text_contents()
+    assert headings[:4] == ["Schema", "Quality", "Versions", "Owners"]
+    assert "1,200" in card.inner_text() and "data-team" in card.inner_text()
+    # Downstream of the raw file: everything but itself; highlight is spelled out, not only coloured.
+    downstream = set(output.locator("svg g.nbgov-downstream").evaluate_all("els => els.map(e => e.dataset.nodeId)"))
+    assert downstream == set(bundles.TABLE_NODES) - {bundles.RAW}
+    assert "(downstream of the selection)" in output.locator(
+        f'svg g.nbgov-node[data-node-id="{bundles.MODEL}"]').get_attribute("aria-label")
+    shot(page, "card-dataset")
+
+    output.locator(f'svg g.nbgov-node[data-node-id="{bundles.REPORT_JOB}"]').click()
+    assert card.get_attribute("data-node-id") == bundles.REPORT_JOB
+    assert card.locator(".nbgov-run-state").inner_text() == "✗ FAIL"
+    upstream = set(output.locator("svg g.nbgov-upstream").evaluate_all("els => els.map(e => e.dataset.nodeId)"))
+    assert upstream == {bundles.RAW, bundles.CLEAN_JOB, bundles.CLEAN}
+    shot(page, "card-job")
+
+
+def test_column_level_and_column_lineage_highlight(page: Any, lab: Lab, sample: str) -> None:
+    output = open_without_kernel(page, lab, sample)
+
+    output.locator("button[data-level=column]").click()
+    output.locator(f'svg g.nbgov-node[data-node-id="{bundles.field(bundles.RAW, "amount")}"]').wait_for()
+    assert titles(output) == set(bundles.COLUMN_NODES)
+    assert output.locator("button[data-level=column]").get_attribute("aria-pressed") == "true"
+
+    selected = bundles.field(bundles.CLEAN, "amount_eur")
+    output.locator(f'svg g.nbgov-node[data-node-id="{selected}"]').click()
+    ids = "els => els.map(e => e.dataset.nodeId)"
+    assert output.locator("svg g.nbgov-upstream").evaluate_all(ids) == [bundles.field(bundles.RAW, "amount")]
+    assert output.locator("svg g.nbgov-downstream").evaluate_all(ids) == [bundles.field(bundles.EVIL, "total")]
+    assert output.locator("svg g.edge.nbgov-on-path").count() == 2
+    assert "1 upstream (▲), 1 downstream (▼)" in output.locator(".nbgov-lineage-status").inner_text()
+    card = output.locator(".nbgov-lineage-card")
+    assert card.locator("h4").all_text_contents()[-2:] == ["Upstream ▲ (1)", "Downstream ▼ (1)"]
+    shot(page, "column-level")
+
+    # A dataset's cluster stands for the dataset: clicking its frame opens the dataset card.
+    output.locator(f'svg g.cluster[data-node-id="{bundles.CLEAN}"] > polygon').first.click(position={"x": 6, "y": 6})
+    assert card.get_attribute("data-node-id") == bundles.CLEAN
+
+    output.locator("button[data-level=table]").click()
+    output.locator(f'svg g.nbgov-node[data-node-id="{bundles.RAW}"]').wait_for()
+    assert titles(output) == set(bundles.TABLE_NODES)
+
+
+def test_keyboard_tab_to_a_node_and_enter_opens_its_card(page: Any, lab: Lab, sample: str) -> None:
+    output = open_without_kernel(page, lab, sample)
+    output.locator(".nbgov-lineage-fit").focus()
+
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.dataset.nodeId")
+    assert focused in bundles.TABLE_NODES
+    page.keyboard.press("Enter")
+    card = output.locator(".nbgov-lineage-card")
+    card.wait_for()
+    assert card.get_attribute("data-node-id") == focused
+    shot(page, "keyboard-focus")
+
+    page.keyboard.press("Tab")
+    second = page.evaluate("document.activeElement.dataset.nodeId")
+    assert second in bundles.TABLE_NODES and second != focused
+    page.keyboard.press("Enter")
+    assert card.get_attribute("data-node-id") == second
+    assert page.evaluate("document.activeElement.getAttribute('aria-pressed')") == "true"
+
+
+def test_hostile_names_render_as_text(page: Any, lab: Lab, sample: str) -> None:
+    output = open_without_kernel(page, lab, sample)
+
+    assert bundles.HOSTILE in output.locator("svg").text_content()
+    output.locator("button[data-level=column]").click()
+    output.locator(f'svg g.nbgov-node[data-node-id="{bundles.field(bundles.EVIL, bundles.HOSTILE)}"]').wait_for()
+    output.locator("button[data-level=table]").click()
+    evil = output.locator(f'svg g.nbgov-node[data-node-id="{css_escape(bundles.EVIL)}"]')
+    evil.click()
+    card = output.locator(".nbgov-lineage-card")
+    assert card.locator(".nbgov-card-title").inner_text() == bundles.HOSTILE
+    assert bundles.HOSTILE in card.locator("table.nbgov-card-schema").inner_text()
+    page.wait_for_timeout(300)  # give an injected onerror handler its chance to fire
+    assert page.locator(".jp-OutputArea img, .nbgov-lineage img, svg image").count() == 0
+    assert page.dialogs == []
+    shot(page, "hostile-name")
+
+
+def test_500_node_graph_and_notebook_size(page: Any, lab: Lab) -> None:
+    big = bundles.chain_data(500)
+    bundles.saved_notebook(lab.root / "big.ipynb", [big])
+    output = open_without_kernel(page, lab, "big.ipynb")
+
+    assert output.locator("svg g.node").count() == 500
+    assert output.locator(".nbgov-lineage-notice").inner_text() == "500 nodes drawn"
+    timings = page.evaluate(
+        "() => Object.fromEntries(performance.getEntriesByType('measure')"
+        ".filter(m => m.name.startsWith('nbgov-lineage:')).map(m => [m.name, Math.round(m.duration)]))"
+    )
+    assert "nbgov-lineage:draw" in timings and "nbgov-lineage:engine" in timings
+    record("render_500_nodes_ms", timings)
+    shot(page, "500-nodes")
+
+    empty = bundles.saved_notebook(lab.root / "empty.ipynb", [])
+    one = bundles.saved_notebook(lab.root / "one.ipynb", [bundles.sample_data()])
+    record("notebook_bytes", {
+        "empty": empty.stat().st_size,
+        "sample_graph_added": one.stat().st_size - empty.stat().st_size,
+        "500_node_graph_added": (lab.root / "big.ipynb").stat().st_size - empty.stat().st_size,
+    })
+
+
+def test_a_kernel_displaying_the_bundle_renders_it(page: Any, lab: Lab) -> None:
+    bundles.display_notebook(lab.root / "live.ipynb", bundles.sample_data())
+    page.goto(lab.page_url("live.ipynb"))
+    # The status bar names the kernel once the page is connected to it (before that a run is dropped).
+    page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)
+    page.locator(".jp-Cell .jp-InputArea-editor").first.click()
+    page.keyboard.press("Shift+Enter")
+    output = page.locator(OUTPUT).first
+    try:
+        output.locator("svg g.node").first.wait_for(timeout=60_000)
+    finally:
+        shot(page, "kernel-display")
+
+    assert titles(output) == set(bundles.TABLE_NODES)
+    assert page.dialogs == []
