@@ -140,6 +140,9 @@ class Nbgov(Magics):
     emit = Bool(help="Send events to the configured OpenLineage backend in the background "
                      "(NBGOV_EMIT)").tag(config=True)
     close_timeout = Float(2.0, help="Seconds unload waits for the emitter").tag(config=True)
+    classify_outputs = Bool(help="Classify the DataFrames a cell writes for PII and tag them "
+                                 "(NBGOV_CLASSIFY_OUTPUTS)").tag(config=True)
+    pii_max_rows = Int(help="Frames with more rows are not classified (NBGOV_PII_MAX_ROWS)").tag(config=True)
 
     @default("enabled")
     def _default_enabled(self) -> bool:
@@ -171,6 +174,14 @@ class Nbgov(Magics):
     def _default_emit(self) -> bool:
         return _env_bool("NBGOV_EMIT", True)
 
+    @default("classify_outputs")
+    def _default_classify(self) -> bool:
+        return _env_bool("NBGOV_CLASSIFY_OUTPUTS", True)
+
+    @default("pii_max_rows")
+    def _default_pii_rows(self) -> int:
+        return _env_int("NBGOV_PII_MAX_ROWS", 1_000_000)
+
     def __init__(self, shell: Any, **kwargs: Any) -> None:
         super().__init__(shell=shell, config=shell.config, **kwargs)
         self.guard = Guard()
@@ -187,6 +198,7 @@ class Nbgov(Magics):
         self._cell_started: dt.datetime | None = None
         self._lineage: Any = None
         self._sql: Any = None  # nbgov.magics.sql.SqlMagics: %sql / %%sql
+        self._pii: Any = None  # nbgov.magics.governance.PiiMagics: %pii, PII tags, schema notices
         self._registered = False
 
     # ------------------------------------------------------------- lifecycle
@@ -200,6 +212,10 @@ class Nbgov(Magics):
             from nbgov.magics.sql import SqlMagics
 
             self._sql = SqlMagics(shell, self).register()
+        with self.guard.running("pii"):
+            from nbgov.magics.governance import PiiMagics
+
+            self._pii = PiiMagics(shell, self).register()
         shell.events.register("pre_run_cell", self.pre_run_cell)
         shell.events.register("post_run_cell", self.post_run_cell)
         atexit.register(self._at_exit)
@@ -245,6 +261,10 @@ class Nbgov(Magics):
                 del manager.magics[kind][name]
         if manager.registry.get(type(self).__name__) is self:
             del manager.registry[type(self).__name__]
+        pii, self._pii = self._pii, None
+        if pii is not None:
+            with self.guard.running("pii"):
+                pii.unregister()
         sql, self._sql = self._sql, None
         if sql is not None:
             with self.guard.running("sql"):
@@ -421,6 +441,8 @@ class Nbgov(Magics):
         with self.guard.running("store"):
             self._write(events)
             self.runs_captured += 1
+            if self._pii is not None:  # PII tags and schema notices: guarded inside, per stage
+                self._pii.after_cell(events, accesses)
 
     @observe("profile_max_rows")
     def _rows_changed(self, change: Any) -> None:
