@@ -29,7 +29,7 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_var_expand
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
-from traitlets import Bool, Float, Int, Unicode, default, observe
+from traitlets import Bool, CaselessStrEnum, Float, Int, Unicode, default, observe
 
 from nbgov.capture import access as _access
 from nbgov.capture.access import Access, CellCapture, Location
@@ -140,6 +140,10 @@ class Nbgov(Magics):
     emit = Bool(help="Send events to the configured OpenLineage backend in the background "
                      "(NBGOV_EMIT)").tag(config=True)
     close_timeout = Float(2.0, help="Seconds unload waits for the emitter").tag(config=True)
+    on_violation = CaselessStrEnum(("ignore", "warn", "raise"), help="After a cell that recorded lineage, "
+                                   "check the policy and warn or fail the cell (NBGOV_ON_VIOLATION)").tag(config=True)
+    policy = Unicode(help="Policy YAML for the after-cell check (NBGOV_POLICY; default: built-in rules)"
+                     ).tag(config=True)
     classify_outputs = Bool(help="Classify the DataFrames a cell writes for PII and tag them "
                                  "(NBGOV_CLASSIFY_OUTPUTS)").tag(config=True)
     pii_max_rows = Int(help="Frames with more rows are not classified (NBGOV_PII_MAX_ROWS)").tag(config=True)
@@ -168,11 +172,20 @@ class Nbgov(Magics):
 
     @default("profile_max_rows")
     def _default_profile_rows(self) -> int:
-        return _env_int("NBGOV_PROFILE_MAX_ROWS", 100_000)
+        return _env_int("NBGOV_PROFILE_MAX_ROWS", 20_000)
 
     @default("emit")
     def _default_emit(self) -> bool:
         return _env_bool("NBGOV_EMIT", True)
+
+    @default("on_violation")
+    def _default_on_violation(self) -> str:
+        value = os.environ.get("NBGOV_ON_VIOLATION", "").strip().lower()
+        return value if value in ("ignore", "warn", "raise") else "ignore"
+
+    @default("policy")
+    def _default_policy(self) -> str:
+        return os.environ.get("NBGOV_POLICY", "").strip()
 
     @default("classify_outputs")
     def _default_classify(self) -> bool:
@@ -198,6 +211,7 @@ class Nbgov(Magics):
         self._cell_started: dt.datetime | None = None
         self._lineage: Any = None
         self._sql: Any = None  # nbgov.magics.sql.SqlMagics: %sql / %%sql
+        self._models: Any = None  # nbgov.magics.policy.ModelGovernance: model facets, metrics, policy
         self._pii: Any = None  # nbgov.magics.governance.PiiMagics: %pii, PII tags, schema notices
         self._registered = False
 
@@ -218,6 +232,10 @@ class Nbgov(Magics):
             self._pii = PiiMagics(shell, self).register()
         shell.events.register("pre_run_cell", self.pre_run_cell)
         shell.events.register("post_run_cell", self.post_run_cell)
+        with self.guard.running("policy"):  # after our post_run_cell: it reads what that stored
+            from nbgov.magics.policy import ModelGovernance
+
+            self._models = ModelGovernance(self).register()
         atexit.register(self._at_exit)
         self._registered = True
         with self.guard.running("hooks"):
@@ -249,6 +267,10 @@ class Nbgov(Magics):
                 shell.events.unregister(event, callback)
             except ValueError:
                 pass
+        models, self._models = self._models, None
+        if models is not None:
+            with self.guard.running("policy"):
+                models.unregister()
         if _access.active() is self._capture and self._capture is not None:
             _access.deactivate()
         self._capture = None
