@@ -34,6 +34,7 @@ import numbers
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from nbgov.capture.access import calling
 from nbgov.emit.events import PRODUCER, dataset_event, to_dict
 from nbgov.errors import NbgovError, NodeNotFoundError
 from nbgov.governance.impact import dataset_kind
@@ -72,6 +73,7 @@ APPROVAL_SCHEMA_URL = f"{_SCHEMA_FILE}#/$defs/NbgovApprovalDatasetFacet"
 #: ``resolver(obj) -> (store, dataset node id) | None``
 Resolver = Callable[[Any], "tuple[Store, NodeId] | None"]
 _resolvers: list[Resolver] = []
+_stores: dict[Resolver, Callable[[], Store]] = {}
 
 
 class ModelNotFoundError(NbgovError):
@@ -101,16 +103,24 @@ class MetricsError(NbgovError):
 
 
 # ------------------------------------------------------------------ resolving
-def register_resolver(resolver: Resolver) -> None:
-    """Let objects (fitted estimators) be named by themselves. Called by the notebook face."""
+def register_resolver(resolver: Resolver, store: Callable[[], Store] | None = None) -> None:
+    """Let objects (fitted estimators) be named by themselves. Called by the notebook face.
+
+    Args:
+        resolver: ``resolver(obj) -> (store, dataset id) | None``.
+        store: the store names are looked up in when no store is given (the notebook's).
+    """
     if resolver not in _resolvers:
         _resolvers.append(resolver)
+    if store is not None:
+        _stores[resolver] = store
 
 
 def unregister_resolver(resolver: Resolver) -> None:
     """Undo :func:`register_resolver` (missing: nothing to do)."""
     with contextlib.suppress(ValueError):
         _resolvers.remove(resolver)
+    _stores.pop(resolver, None)
 
 
 def _by_object(obj: Any) -> tuple[Store, NodeId]:
@@ -179,9 +189,15 @@ def model_store(model: Any, store: Store | None = None) -> Iterator[tuple[Store,
     if store is not None:
         yield store, find_model(store, model)
         return
+    for resolver in reversed(_resolvers):
+        if resolver in _stores:
+            notebook_store = _stores[resolver]()
+            yield notebook_store, find_model(notebook_store, model)
+            return
     from nbgov.store import open_store
 
-    opened = open_store(None)
+    with calling():  # nbgov's own database work is not the running cell's lineage
+        opened = open_store(None)
     try:
         yield opened, find_model(opened, model)
     finally:

@@ -65,7 +65,7 @@ from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
-from nbgov.errors import ConfigError, NbgovError, NodeNotFoundError
+from nbgov.errors import ConfigError, NbgovError, NbgovWarning, NodeNotFoundError
 from nbgov.governance.impact import dataset_kind
 from nbgov.governance.modelcard import ModelCard, model_card, traced_tags
 from nbgov.governance.ownership import owners_of
@@ -84,6 +84,7 @@ __all__ = [
     "PolicyError",
     "PolicyReport",
     "PolicyViolationError",
+    "PolicyViolationWarning",
     "RuleResult",
     "Violation",
     "check",
@@ -135,6 +136,10 @@ class PolicyViolationError(NbgovError):
     def __init__(self, report: PolicyReport) -> None:
         super().__init__(report.summary())
         self.report = report
+
+
+class PolicyViolationWarning(NbgovWarning):
+    """A policy rule failed after a notebook cell (``on_violation = warn``)."""
 
 
 # ------------------------------------------------------------------ results
