@@ -232,7 +232,7 @@ class Nbgov(Magics):
             self._pii = PiiMagics(shell, self).register()
         shell.events.register("pre_run_cell", self.pre_run_cell)
         shell.events.register("post_run_cell", self.post_run_cell)
-        with self.guard.running("policy"):  # after our post_run_cell: it reads what that stored
+        with self.guard.running("policy"):
             from nbgov.magics.policy import ModelGovernance
 
             self._models = ModelGovernance(self).register()
@@ -409,6 +409,9 @@ class Nbgov(Magics):
             self._record_cell(result, accesses, lineage)
         except Exception as exc:  # noqa: BLE001 - IPython would print a traceback
             self.guard.report("post_run_cell", exc)
+        finally:
+            if self._models is not None:  # model facets, metrics, policy: never raises
+                self._models.after_cell(result)
 
     def _code_of(self, info: Any) -> str:
         """The Python the cell runs (for ``%%lineage`` cells: the body, transformed)."""
