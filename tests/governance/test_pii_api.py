@@ -310,3 +310,13 @@ def test_arbitrary_values_never_crash(values):
     for raw in values:
         if isinstance(raw, str) and len(raw.strip()) >= 4:
             assert all(raw.strip() not in f.example for f in report)
+
+
+def test_numbers_too_short_for_any_info_type_are_not_pii_whatever_the_column_name():
+    import numpy as np
+
+    small = pd.DataFrame({"phone": np.arange(1000), "ssn": np.arange(1000) * 7, "credit_card": np.zeros(1000)})
+    assert classify_pii(small).to_frame().empty
+    # the same names with values long enough to validate are still examined
+    ssns = pd.DataFrame({"ssn": [123456789 + 1000 * i for i in range(200)]})
+    assert set(classify_pii(ssns).to_frame()["info_type"]) == {"US_SOCIAL_SECURITY_NUMBER"}
