@@ -80,7 +80,7 @@ def cell_runs(events: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """Cell events by job name (the notebook's own session events left out)."""
     out: dict[str, list[dict[str, Any]]] = {}
     for event in events:
-        job_type = event["job"].get("facets", {}).get("jobType", {}).get("jobType")
+        job_type = (event.get("job") or {}).get("facets", {}).get("jobType", {}).get("jobType")  # DatasetEvents too
         if job_type == "CELL":
             out.setdefault(event["job"]["name"], []).append(event)
     return out

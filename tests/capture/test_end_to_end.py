@@ -66,8 +66,15 @@ def executed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
 
 
 def _outputs(nb) -> list[str]:
-    return ["".join(o.get("text", "") or o.get("data", {}).get("text/plain", "") for o in c.outputs)
+    """Each code cell's stdout and results (nbgov's one-line notices go to stderr)."""
+    return ["".join(o.get("text", "") or o.get("data", {}).get("text/plain", "")
+                    for o in c.outputs if o.get("name") != "stderr")
             for c in nb.cells if c.cell_type == "code"]
+
+
+def _notices(nb) -> list[str]:
+    return [line for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.get("name") == "stderr"
+            for line in o.get("text", "").splitlines() if line.startswith("nbgov:")]
 
 
 def test_the_notebook_runs_as_it_would_without_nbgov(executed) -> None:
@@ -76,6 +83,13 @@ def test_the_notebook_runs_as_it_would_without_nbgov(executed) -> None:
     assert outputs[1:5] == ["(40, 3)", "120", "80", "(40, 5)"]
     assert "suppressed internal errors: none" in outputs[-1]
     assert not any(o.output_type == "error" for c in nb.cells for o in c.get("outputs", []))
+    # what nbgov adds to the notebook: a notice where PII lands in an output not tagged yet —
+    # the frame read from customers.csv, and the joined features (pandas steps carry no
+    # column lineage, so the tag does not arrive there by inheritance)
+    notices = _notices(nb)
+    assert len(notices) == 2
+    assert notices[0].startswith("nbgov: PII in customers: email (EMAIL_ADDRESS, PII)")
+    assert notices[1].startswith("nbgov: PII in features.parquet: email (EMAIL_ADDRESS, PII)")
 
 
 def test_each_cell_records_exactly_what_it_read_and_wrote(executed) -> None:
