@@ -25,7 +25,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from nbgov.emit.events import PRODUCER, dataset, dataset_event, facet, run_event, to_dict
@@ -136,7 +136,40 @@ def profile_facet(
         DriftError: ``data`` is neither a DataFrame nor a profile.
     """
     prof = data if isinstance(data, DatasetProfile) else _profile_of(data, sample, seed)
-    return {"_producer": PRODUCER, "_schemaURL": PROFILE_SCHEMA_URL, **prof.to_dict()}
+    return {"_producer": PRODUCER, "_schemaURL": PROFILE_SCHEMA_URL, **without_raw_pii(prof).to_dict()}
+
+
+def without_raw_pii(prof: DatasetProfile) -> DatasetProfile:
+    """The profile with the category values of PII columns replaced by their hashes.
+
+    A profile keeps up to 100 category values per column verbatim so that drift can name
+    new and missing categories; for a column whose values are PII (a handful of e-mail
+    addresses) that would put raw PII in the store. The kept values are classified with
+    :func:`nbgov.governance.pii.classify_pii`, and where they hold PII they are stored as
+    the same 64-bit hashes high-cardinality columns use for their top values: drift is
+    still measured exactly, and new/missing categories are reported as hashes.
+    """
+    import pandas as pd
+
+    from nbgov.governance.drift import _hash_keys
+    from nbgov.governance.pii import classify_pii
+
+    plain = {c.name: list(c.categories) for c in prof.columns if c.categories and not c.hashed}
+    if not plain:
+        return prof
+    width = max(len(v) for v in plain.values())
+    frame = pd.DataFrame({k: v + [None] * (width - len(v)) for k, v in plain.items()})
+    flagged = {f.column for f in classify_pii(frame, min_likelihood="POSSIBLE").findings}
+    if not flagged:
+        return prof
+    columns = tuple(
+        # keys become hashes, the list stays complete: equal values give equal hashes, so
+        # drift and new/missing categories still work (the latter reported as hashes)
+        replace(c, categories=dict(zip(_hash_keys(list(c.categories)), c.categories.values())))
+        if c.name in flagged and c.categories and not c.hashed else c
+        for c in prof.columns
+    )
+    return replace(prof, columns=columns)
 
 
 def _profile_of(data: Any, sample: int, seed: int) -> DatasetProfile:

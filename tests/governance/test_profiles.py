@@ -198,3 +198,20 @@ def test_dataset_level_profile_for_a_dataset_no_run_wrote(store) -> None:
     assert stored_profile(store, NS, "/data/source.csv").profile == profile(frame())
     with pytest.raises(ProfileNotFoundError):
         version_drift(store, f"dataset:{NS}:/data/source.csv")
+
+
+def test_stored_profiles_keep_no_raw_pii_and_still_see_drift(store) -> None:
+    emails = [f"user{i}@example.com" for i in range(20)]
+    base = pd.DataFrame({"email": emails * 50, "region": ["north", "south"] * 500})
+    r1 = write(store, base, time="2024-02-01T00:00:00Z")
+    changed = base.assign(email=[f"other{i}@example.org" for i in range(20)] * 50)
+    r2 = write(store, changed, time="2024-02-02T00:00:00Z")
+    record_profile(store, NS, NAME, base, run_id=r1)
+    record_profile(store, NS, NAME, changed, run_id=r2)
+    stored = json.dumps(list(store.events()))
+    assert "@example.com" not in stored and "@example.org" not in stored
+    assert "north" in stored  # ordinary categories stay readable
+    report = version_drift(store, NODE)
+    assert "email" in report.drifted_columns and "region" not in report.drifted_columns
+    new = report.to_dict()["columns"]["email"]["new_categories"]
+    assert len(new) == 20 and not any("@" in c for c in new)  # reported as hashes
