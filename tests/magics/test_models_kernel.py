@@ -130,3 +130,26 @@ def test_nbval_fails_the_cell_that_breaks_the_policy(tmp_path: Path) -> None:
     assert done.returncode == 1, out
     assert "1 failed, 2 passed" in out
     assert "PolicyViolationError" in out and "pii-flow" in out and "model://notebook:train.ipynb/model:email" in out
+
+
+# ------------------------------------------------------------------ in-process
+def test_on_violation_ignore_warn_raise_in_process(shell, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same cell under each on_violation: ignore says nothing, warn warns once, raise fails the cell."""
+    from nbgov.governance.policy import PolicyViolationError, PolicyViolationWarning
+
+    shell.run_cell("%load_ext nbgov")
+    shell.run_cell("import pandas as pd\nfrom sklearn.linear_model import LinearRegression\n"
+                   "people = pd.DataFrame({'email': [f'p{i}@example.org' for i in range(30)], 'n': range(30)})")
+    fit = "X = people.assign(email=people['email'].str.len())\nm = LinearRegression().fit(X[['email']], X['n'])"
+    assert shell.run_cell(fit).success  # default: ignore
+    shell.run_cell("%config Nbgov.on_violation = 'warn'")
+    with pytest.warns(PolicyViolationWarning, match="pii-flow"):
+        assert shell.run_cell(fit.replace("m =", "m2 =")).success
+    shell.run_cell("%config Nbgov.on_violation = 'raise'")
+    result = shell.run_cell(fit.replace("m =", "m3 ="))
+    assert not result.success and isinstance(result.error_in_exec, PolicyViolationError)
+    assert "m3:email" in str(result.error_in_exec) and result.error_in_exec.report.failed_rules
+    again = shell.run_cell(fit.replace("m =", "m3 ="))  # the same violations are reported once
+    assert again.success
+    status = shell.run_cell("get_ipython().find_magic('nbgov').__self__.status()").result
+    assert status["errors"] == {}
