@@ -207,7 +207,7 @@ def main() -> None:
     parser.add_argument("--cells", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--profile-rows", type=int, default=100_000)
+    parser.add_argument("--profile-rows", type=int, default=20_000)  # the extension's default
     parser.add_argument("--peer-python", help="an interpreter where ipyflow is installed")
     parser.add_argument("--only", choices=("trivial", "pipeline"))
     parser.add_argument("--set", action="append", default=[], metavar="NBGOV_X=VALUE",
