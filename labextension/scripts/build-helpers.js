@@ -3,6 +3,10 @@
 //   node scripts/build-helpers.js clean       remove lib/, dist/ and the TypeScript build info
 //   node scripts/build-helpers.js core-meta   lay out @jupyterlab/core-meta as the core package
 //                                             directory that build-labextension --core-path wants
+//   node scripts/build-helpers.js report-engine
+//                                             copy @viz-js/viz's UMD build (global `Viz`) to
+//                                             nbgov/views/static/viz-standalone.js, which
+//                                             `nbgov report` inlines (nbgov/views/report.py)
 const fs = require('fs');
 const path = require('path');
 
@@ -18,6 +22,11 @@ if (step === 'clean') {
   const target = path.join(root, 'node_modules', '.core-meta');
   fs.mkdirSync(target, { recursive: true });
   fs.copyFileSync(source, path.join(target, 'package.json'));
+} else if (step === 'report-engine') {
+  const source = path.join(root, 'node_modules', '@viz-js', 'viz', 'dist', 'viz-global.js');
+  const target = path.join(root, '..', 'nbgov', 'views', 'static', 'viz-standalone.js');
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.copyFileSync(source, target);
 } else {
   console.error(`unknown step: ${step}`);
   process.exit(2);

@@ -549,7 +549,7 @@ export class LineageView {
 
   private describe(id: string): string {
     const node = this.data.nodes[id];
-    return node ? `${kindName(node.kind)} ${node.label}` : id;
+    return node ? `${kindName(node.kind)} ${node.label.split('\n').join(', ')}` : id;
   }
 
   private toggleFit(): void {
@@ -628,32 +628,44 @@ export class LineageView {
     header.appendChild(close);
     card.appendChild(header);
 
-    const facts = el('dl', 'nbgov-card-facts');
+    const content = node.card ?? {};
+    const factTable = el('table', 'nbgov-card-facts');
+    const facts = el('tbody');
+    factTable.appendChild(facts);
     addFact(facts, 'Kind', kindName(node.kind));
     addFact(facts, 'Node id', id, 'code');
-    card.appendChild(facts);
-
-    const content = node.card ?? {};
-    const sections: [string, string][] = [
-      ['fields', 'Schema'],
-      ['quality', 'Quality'],
-      ['latestRun', 'Last run'],
-      ['versions', 'Versions'],
-      ['owners', 'Owners'],
-      ['tags', 'Tags']
-    ];
-    const known = new Set(sections.map(([key]) => key));
-    for (const [key, title] of sections) {
-      if (key in content && content[key] !== null && content[key] !== undefined) {
-        card.appendChild(section(title, key === 'fields' ? schemaTable(content[key]) : key === 'latestRun' ? runView(content[key]) : valueView(content[key], 0)));
+    const shown = new Set(['id']);
+    for (const [key, title] of FACT_KEYS) {
+      const value = content[key];
+      if (!isEmpty(value) && (typeof value !== 'object' || value === null)) {
+        addFact(facts, title, scalarText(value));
+        shown.add(key);
       }
     }
+    card.appendChild(factTable);
+
+    for (const [key, title] of SECTION_KEYS) {
+      const value = content[key];
+      if (isEmpty(value)) {
+        continue;
+      }
+      shown.add(key);
+      const view =
+        key === 'fields'
+          ? schemaTable(value)
+          : key === 'latestRun'
+            ? runView(value)
+            : CODE_KEYS.has(key) && typeof value === 'string'
+              ? el('pre', 'nbgov-card-code', value)
+              : valueView(value, 0);
+      card.appendChild(section(title, view));
+    }
     for (const [key, value] of Object.entries(content)) {
-      if (!known.has(key) && value !== null && value !== undefined) {
+      if (!shown.has(key) && !isEmpty(value)) {
         card.appendChild(section(humanize(key), valueView(value, 0)));
       }
     }
-    if (Object.keys(content).length === 0) {
+    if (Object.values(content).every(isEmpty)) {
       card.appendChild(el('p', 'nbgov-card-empty', 'No details were recorded for this node.'));
     }
     card.appendChild(this.relatedList('Upstream ▲', up));
@@ -686,15 +698,64 @@ export class LineageView {
 // ---------------------------------------------------------------------------
 // Card pieces: every value reaches the page as text
 
-function addFact(list: HTMLDListElement, name: string, value: string, tag: 'dd' | 'code' = 'dd'): void {
-  list.appendChild(el('dt', undefined, name));
-  const dd = el('dd');
+/** Scalar card keys listed under the title, in this order. */
+const FACT_KEYS: [string, string][] = [
+  ['namespace', 'Namespace'],
+  ['name', 'Name'],
+  ['dataset', 'Dataset'],
+  ['field', 'Column'],
+  ['type', 'Type'],
+  ['datasetKind', 'Dataset kind'],
+  ['jobType', 'Job type'],
+  ['integration', 'Integration'],
+  ['transformation', 'Transformation'],
+  ['description', 'Description'],
+  ['parentJob', 'Parent job'],
+  ['pii', 'PII'],
+  ['versionCount', 'Versions'],
+  ['updatedAt', 'Updated']
+];
+
+/** Card keys shown as sections, in this order; other non-empty keys follow under their own name. */
+const SECTION_KEYS: [string, string][] = [
+  ['fields', 'Schema'],
+  ['quality', 'Quality'],
+  ['latestRun', 'Last run'],
+  ['versions', 'Versions'],
+  ['owners', 'Owners'],
+  ['tags', 'Tags'],
+  ['piiColumns', 'PII columns'],
+  ['inputs', 'Inputs'],
+  ['outputs', 'Outputs'],
+  ['sql', 'SQL'],
+  ['sourceCode', 'Source code']
+];
+
+const CODE_KEYS = new Set(['sql', 'sourceCode']);
+
+function isEmpty(value: unknown): boolean {
+  return (
+    value === null ||
+    value === undefined ||
+    value === '' ||
+    (Array.isArray(value) && value.length === 0) ||
+    (isObject(value) && Object.keys(value).length === 0)
+  );
+}
+
+function addFact(list: HTMLTableSectionElement, name: string, value: string, tag: 'td' | 'code' = 'td'): void {
+  const tr = el('tr');
+  const th = el('th', undefined, name);
+  th.scope = 'row';
+  tr.appendChild(th);
+  const td = el('td');
   if (tag === 'code') {
-    dd.appendChild(el('code', undefined, value));
+    td.appendChild(el('code', undefined, value));
   } else {
-    dd.textContent = value;
+    td.textContent = value;
   }
-  list.appendChild(dd);
+  tr.appendChild(td);
+  list.appendChild(tr);
 }
 
 function section(title: string, content: Node): HTMLElement {
@@ -792,21 +853,27 @@ function runView(run: unknown): Node {
   if (!isObject(run)) {
     return valueView(run, 0);
   }
-  const list = el('dl', 'nbgov-card-facts nbgov-card-run');
-  for (const [key, value] of Object.entries(run)) {
-    list.appendChild(el('dt', undefined, humanize(key)));
-    const dd = el('dd');
+  const table = el('table', 'nbgov-card-facts nbgov-card-run');
+  const body = el('tbody');
+  const entries = Object.entries(run).sort(([a], [b]) => (a === 'state' ? -1 : b === 'state' ? 1 : 0));
+  for (const [key, value] of entries) {
+    const tr = el('tr');
+    const th = el('th', undefined, humanize(key));
+    th.scope = 'row';
+    tr.appendChild(th);
+    const td = el('td');
     if (key === 'state' && typeof value === 'string') {
       const state = value.toUpperCase();
       const mark = STATE_MARKS[state] ?? '•';
-      const span = el('span', `nbgov-run-state nbgov-state-${state.toLowerCase().replace(/[^a-z]/g, '')}`, `${mark} ${state}`);
-      dd.appendChild(span);
+      td.appendChild(el('span', `nbgov-run-state nbgov-state-${state.toLowerCase().replace(/[^a-z]/g, '')}`, `${mark} ${state}`));
     } else {
-      dd.appendChild(valueView(value, 1));
+      td.appendChild(valueView(value, 1));
     }
-    list.appendChild(dd);
+    tr.appendChild(td);
+    body.appendChild(tr);
   }
-  return list;
+  table.appendChild(body);
+  return table;
 }
 
 /** Any JSON value as readable HTML: scalars as text, lists of records as tables, records as lists. */

@@ -177,6 +177,39 @@ def test_hostile_names_render_as_text(page: Any, lab: Lab, sample: str) -> None:
     shot(page, "hostile-name")
 
 
+def engine_chunk() -> str:
+    """File name of the extension's largest chunk: the one holding the WebAssembly Graphviz."""
+    static = Path(sys.prefix, "share", "jupyter", "labextensions", "nbgov-lineage", "static")
+    return max(static.glob("*.js"), key=lambda p: p.stat().st_size).name
+
+
+def test_engine_loads_once_lazily_and_only_from_the_server(page: Any, lab: Lab) -> None:
+    chunk = engine_chunk()
+    requests: list[str] = []
+    page.context.on("request", lambda request: requests.append(request.url))
+    bundles.saved_notebook(lab.root / "plain.ipynb", [])
+    bundles.saved_notebook(lab.root / "two.ipynb", [bundles.sample_data(), bundles.chain_data(30)])
+
+    page.goto(lab.page_url("plain.ipynb"))
+    page.locator(".jp-Dialog button", has_text="No Kernel").click()
+    page.locator(".jp-Notebook .jp-MarkdownCell").first.wait_for()
+    page.wait_for_load_state("networkidle")
+    assert requests and not [url for url in requests if chunk in url]  # no lineage output, no engine
+
+    second = page.context.new_page()
+    try:
+        second.goto(lab.page_url("two.ipynb"))
+        second.locator(".jp-Dialog button", has_text="No Kernel").click()
+        second.locator(OUTPUT).nth(1).locator("svg g.node").first.wait_for()
+        second.locator(OUTPUT).nth(0).locator("svg g.node").first.wait_for()
+        assert second.locator(OUTPUT).nth(1).locator("svg g.node").count() == 30
+        assert len([url for url in requests if chunk in url]) == 1
+    finally:
+        second.close()
+    foreign = [url for url in requests if not url.startswith((lab.url + "/", "data:", "blob:"))]
+    assert foreign == []
+
+
 def test_500_node_graph_and_notebook_size(page: Any, lab: Lab) -> None:
     big = bundles.chain_data(500)
     bundles.saved_notebook(lab.root / "big.ipynb", [big])
