@@ -584,6 +584,10 @@ from nbgov.cli_model import register as _register_model  # noqa: E402  (model-ca
 
 _register_model(cli)
 
+from nbgov.cli_quickstart import register as _register_quickstart  # noqa: E402  (quickstart)
+
+_register_quickstart(cli)
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()
