@@ -125,6 +125,53 @@ def _dataset(access: Access, cell: CellRun, notebook: str, profile: Profiler | N
     return dataset(namespace, name, fields=fields, facets=facets, io_facets=io, kind=access.direction)
 
 
+def _field_names(ds: Any) -> list[str]:
+    schema = (ds.facets or {}).get("schema")
+    fields = getattr(schema, "fields", None) if schema is not None else None
+    if fields is None and isinstance(schema, dict):
+        fields = schema.get("fields")
+    return [getattr(f, "name", None) or (f.get("name") if isinstance(f, dict) else None) for f in fields or ()]
+
+
+def _identity_lineage(built: list[tuple[Access, Any]]) -> None:
+    """Column lineage that is certain: the same object read and bound, or bound and written.
+
+    ``customers = pd.read_csv("c.csv")`` reads the file into the very object the cell binds
+    to ``customers``; ``df.to_parquet("x.parquet")`` writes the very object ``df`` is. Where
+    an output's object is the object of an input (or, for a file written from a frame the
+    cell created, of that frame), each column present in both schemas is an IDENTITY edge
+    — no guess about what pandas code did in between. Other pandas steps (merges,
+    aggregations) get no column lineage: their mapping is not known.
+    """
+    by_object: dict[int, list[tuple[Access, Any]]] = {}
+    for access, ds in built:
+        if access.obj is not None:
+            by_object.setdefault(id(access.obj), []).append((access, ds))
+    for group in by_object.values():
+        if len(group) < 2:
+            continue
+        for access, ds in group:
+            if access.direction != "output" or "columnLineage" in (ds.facets or {}):
+                continue
+            sources = [(a, d) for a, d in group if a.direction == "input"] or [
+                (a, d) for a, d in group if a is not access and a.location.kind == "dataframe"
+            ]
+            mine = _field_names(ds)
+            fields: dict[str, Any] = {}
+            for _, src in sources:
+                theirs = set(_field_names(src))
+                for name in mine:
+                    if name in theirs:
+                        fields.setdefault(name, {"inputFields": []})["inputFields"].append({
+                            "namespace": src.namespace, "name": src.name, "field": name,
+                            "transformations": [{"type": "DIRECT", "subtype": "IDENTITY",
+                                                 "description": "the same object", "masking": False}],
+                        })
+            if fields:
+                ds.facets = dict(ds.facets or {})
+                ds.facets["columnLineage"] = facet("columnLineage", {"fields": fields})
+
+
 def cell_events(
     cell: CellRun,
     session: Session,
@@ -149,6 +196,7 @@ def cell_events(
             return cache[key]
 
     inputs, outputs = [], []
+    built: list[tuple[Access, Any]] = []
     for access in cell.accesses:
         try:
             ds = _dataset(access, cell, session.notebook, profile, report)
@@ -156,6 +204,11 @@ def cell_events(
             report("naming", exc)
             continue
         (inputs if access.direction == "input" else outputs).append(ds)
+        built.append((access, ds))
+    try:
+        _identity_lineage(built)
+    except Exception as exc:  # noqa: BLE001 - the run is kept without these column edges
+        report("column lineage", exc)
     job_facets: dict[str, Any] = {"sourceCodeLocation": facet("sourceCodeLocation", {
         "type": "notebook", "url": notebook_url(session.notebook, cell.cell), "path": session.notebook,
     }, kind="job")}

@@ -139,8 +139,11 @@ def test_pii_magic(nb: Any, tmp_path: Path, capsys) -> None:
     stored = run(nb, "%pii features.parquet").result
     node = f"dataset:file:{tmp_path / 'features.parquet'}"
     assert stored.node == node and [f["field"] for f in stored.findings] == ["email"]
+    # its own tags, and the same ones inherited from the frame it was written from (df:email
+    # -> features.parquet:email is an IDENTITY edge: the very object df was written)
     assert {(t.key, t.value, t.source) for t in stored.tags} == {
-        ("pii", "EMAIL_ADDRESS", "NBGOV_CLASSIFIER"), ("policy_tag", "PII", "NBGOV_CLASSIFIER")}
+        ("pii", "EMAIL_ADDRESS", "NBGOV_CLASSIFIER"), ("policy_tag", "PII", "NBGOV_CLASSIFIER"),
+        ("pii", "EMAIL_ADDRESS", "LINEAGE"), ("policy_tag", "PII", "LINEAGE")}
     assert "EMAIL_ADDRESS" in repr(stored) and "&lt;" not in stored._repr_html_()
     assert run(nb, f"%pii {node}").result.node == node
     column = run(nb, f"%pii datasetField:file:{tmp_path / 'features.parquet'}:amount").result

@@ -80,4 +80,6 @@ def test_sql_cells_run_and_column_lineage_walks_across_them(executed) -> None:
         (f"datasetField:{wh}:main.report:total", f"datasetField:{wh}:main.orders:amount"),
         (f"datasetField:{wh}:main.orders:amount", f"datasetField:{csv}:amount"),
         (f"datasetField:{wh}:main.report:name", f"datasetField:{frame}:name"),  # the pandas step's frame
+        # ... which is the very object pd.read_csv returned: an IDENTITY edge to the file
+        (f"datasetField:{frame}:name", f"datasetField:file:{work / 'customers.csv'}:name"),
     }
