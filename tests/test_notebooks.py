@@ -96,7 +96,8 @@ def test_sanitize_patterns_replace_volatile_values_only() -> None:
         return (f"dataset:file:{work}/features.csv  (5 fields)  run {run} at {when}, version {version}, "
                 f"<obj at 0x7f{port:08x}> http://127.0.0.1:{port}/api/v1/lineage")
 
-    a = line(tempfile.mkdtemp(prefix="nbgov-tutorial-"), str(uuid.uuid4()), "2025-01-02T03:04:05.678901Z",
+    scratch = f"{tempfile.gettempdir()}/nbgov-tutorial-{uuid.uuid4().hex[:8]}"  # as mkdtemp names it
+    a = line(scratch, str(uuid.uuid4()), "2025-01-02T03:04:05.678901Z",
              "4487-1795716727891436832", 40001)
     b = line("/var/folders/x1/abc/T/nbgov-tutorial-k_ebsw85", str(uuid.uuid4()), "2026-11-26T18:12:08+00:00",
              "4487-1795716728071436839", 51234)
