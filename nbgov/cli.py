@@ -10,12 +10,11 @@ See ``docs/cli.md`` for each command's JSON keys.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import socket
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from nbgov import __version__
+from nbgov.cli_common import depth_option, echo_json, format_option, opened_store, store_option
 from nbgov.errors import NbgovError
 from nbgov.model.redact import redact_mapping, redact_url
 
@@ -46,49 +46,6 @@ class NbgovGroup(click.Group):
         except NbgovError as exc:
             # one line, whatever the cause's text (libpq adds hints on further lines)
             raise click.ClickException(redact_url(" ".join(str(exc).split()))) from exc
-
-
-# ------------------------------------------------------------------ shared options
-def store_option(default_help: str = "$NBGOV_STORE, else .nbgov/lineage.db") -> Callable[[F], F]:
-    """``--store LOCATION``: a SQLite file, ``sqlite:///path`` or a ``postgresql://`` URL."""
-    return click.option(
-        "--store", "store_loc", metavar="LOCATION", default=None,
-        help=f"Lineage store: a SQLite file path, sqlite:///path or postgresql://… URL [default: {default_help}].",
-    )
-
-
-def format_option(*choices: str) -> Callable[[F], F]:
-    """``--format``: the first choice is the default."""
-    choices = choices or ("text", "json")
-    return click.option(
-        "--format", "fmt", type=click.Choice(choices), default=choices[0], show_default=True,
-        help="Output format; json keys are documented in docs/cli.md.",
-    )
-
-
-def depth_option(fn: F) -> F:
-    from nbgov.store import DEFAULT_DEPTH
-
-    return click.option(
-        "--depth", type=click.IntRange(min=0), default=DEFAULT_DEPTH, show_default=True,
-        help="How many job hops to follow from the node.",
-    )(fn)
-
-
-@contextlib.contextmanager
-def opened_store(location: str | None) -> Iterator[Store]:
-    """Open the store for one command and close it afterwards."""
-    from nbgov.store import open_store
-
-    store = open_store(location)
-    try:
-        yield store
-    finally:
-        store.close()
-
-
-def echo_json(value: Any) -> None:
-    click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
 
 
 def _owner() -> str:

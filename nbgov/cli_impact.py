@@ -12,54 +12,17 @@ from lower layers.
 
 from __future__ import annotations
 
-import contextlib
-import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from nbgov.cli_common import echo_json, format_option, opened_store, store_option
+
 if TYPE_CHECKING:
-    from nbgov.store import Store
+    pass
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _store_option() -> Callable[[F], F]:
-    return click.option(
-        "--store",
-        "store_loc",
-        metavar="LOCATION",
-        default=None,
-        help="Lineage store: a SQLite file path, sqlite:///path or postgresql://… URL"
-        " [default: $NBGOV_STORE, else .nbgov/lineage.db].",
-    )
-
-
-def _format_option() -> Callable[[F], F]:
-    return click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(("text", "json")),
-        default="text",
-        show_default=True,
-        help="Output format; json keys are documented in docs/cli.md.",
-    )
-
-
-@contextlib.contextmanager
-def _opened(location: str | None) -> Iterator[Store]:
-    from nbgov.store import open_store
-
-    store = open_store(location)
-    try:
-        yield store
-    finally:
-        store.close()
-
-
-def _echo_json(value: Any) -> None:
-    click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
 
 
 def _dataset_arg(text: str) -> str:
@@ -75,8 +38,8 @@ def register(group: click.Group) -> None:
 
     @group.command(short_help="What a change to a dataset, job or column reaches, and whom to tell.")
     @click.argument("node_id")
-    @_format_option()
-    @_store_option()
+    @format_option()
+    @store_option()
     def impact(node_id: str, fmt: str, store_loc: str | None) -> None:
         """Show everything downstream of NODE_ID, at any depth, with the owners to notify.
 
@@ -88,10 +51,10 @@ def register(group: click.Group) -> None:
         """
         from nbgov.governance.impact import impact as run_impact
 
-        with _opened(store_loc) as store:
+        with opened_store(store_loc) as store:
             report = run_impact(store, node_id)
         if fmt == "json":
-            _echo_json(report.to_dict())
+            echo_json(report.to_dict())
         else:
             click.echo(report.to_text())
 
@@ -109,8 +72,8 @@ def register(group: click.Group) -> None:
         metavar="VERSION",
         help="Current version [default: the newest version with a stored profile].",
     )
-    @_format_option()
-    @_store_option()
+    @format_option()
+    @store_option()
     def drift(
         dataset: str, from_version: str | None, to_version: str | None, fmt: str, store_loc: str | None
     ) -> None:
@@ -123,12 +86,12 @@ def register(group: click.Group) -> None:
         from nbgov.governance.profiles import version_profiles
 
         node = _dataset_arg(dataset)
-        with _opened(store_loc) as store:
+        with opened_store(store_loc) as store:
             reference, current = version_profiles(store, node, from_version, to_version)
         report = compare(reference.profile, current.profile)
         if fmt == "json":
             side = ("version", "run_id", "created_at")
-            _echo_json(
+            echo_json(
                 {
                     "dataset": reference.node_id,
                     "reference": {k: reference.to_dict()[k] for k in side},
@@ -156,8 +119,8 @@ def register(group: click.Group) -> None:
     )
     @click.option("--remove", "remove", metavar="OWNER", multiple=True, help="Remove an owner (repeatable).")
     @click.option("--description", metavar="TEXT", help="Set the description (documentation facet).")
-    @_format_option()
-    @_store_option()
+    @format_option()
+    @store_option()
     def owner(
         node_id: str,
         add: tuple[str, ...],
@@ -174,13 +137,13 @@ def register(group: click.Group) -> None:
         """
         from nbgov.governance.ownership import owners, set_owners
 
-        with _opened(store_loc) as store:
+        with opened_store(store_loc) as store:
             current = owners(store, node_id)
             if add or remove or description is not None:
                 wanted = [o for o in (*current.owners, *add) if o not in remove]
                 current = set_owners(store, node_id, wanted, description=description)
         if fmt == "json":
-            _echo_json(current.to_dict())
+            echo_json(current.to_dict())
             return
         click.echo(current.node)
         click.echo(f"  owners: {', '.join(current.owners) if current.owners else '(none)'}")

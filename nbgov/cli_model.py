@@ -9,42 +9,17 @@ exits 1 when a rule fails, after printing its report. See ``docs/cli.md`` and
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from nbgov.cli_common import format_option, opened_store, store_option
+
 if TYPE_CHECKING:
-    from nbgov.store import Store
+    pass
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _store_option() -> Callable[[F], F]:
-    return click.option(
-        "--store", "store_loc", metavar="LOCATION", default=None,
-        help="Lineage store: a SQLite file path, sqlite:///path or postgresql://… URL"
-        " [default: $NBGOV_STORE, else .nbgov/lineage.db].",
-    )
-
-
-def _format_option(*choices: str) -> Callable[[F], F]:
-    return click.option(
-        "--format", "fmt", type=click.Choice(choices), default=choices[0], show_default=True,
-        help="Output format; json keys are documented in docs/cli.md.",
-    )
-
-
-@contextlib.contextmanager
-def _opened(location: str | None) -> Iterator[Store]:
-    from nbgov.store import open_store
-
-    store = open_store(location)
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 def _emit(text: str, output: str | None) -> None:
@@ -63,9 +38,9 @@ def register(group: click.Group) -> None:
 
     @group.command("model-card", short_help="The model card of a model, from the store.")
     @click.argument("model")
-    @_format_option("md", "json", "html")
+    @format_option("md", "json", "html")
     @click.option("-o", "--output", metavar="FILE", default=None, help="Write to FILE instead of stdout.")
-    @_store_option()
+    @store_option()
     def model_card(model: str, fmt: str, output: str | None, store_loc: str | None) -> None:
         """Show the model card of MODEL: dataset:NS:NAME, NS:NAME or a unique model name.
 
@@ -76,7 +51,7 @@ def register(group: click.Group) -> None:
         """
         from nbgov.governance.modelcard import model_card as build
 
-        with _opened(store_loc) as store:
+        with opened_store(store_loc) as store:
             card = build(model, store=store)
         text = {"json": card.to_json, "md": card.to_markdown, "html": lambda: (
             "<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>Model card</title></head><body>"
@@ -91,8 +66,8 @@ def register(group: click.Group) -> None:
     @click.option("--date", "date", metavar="YYYY-MM-DD", default=None, help="Approval date [default: today].")
     @click.option("--note", metavar="TEXT", default=None, help="Free text stored with the approval.")
     @click.option("--revoke", is_flag=True, help="Record a revocation instead.")
-    @_format_option("text", "json")
-    @_store_option()
+    @format_option("text", "json")
+    @store_option()
     def approve(model: str, by: str, next_review: str | None, date: str | None, note: str | None, revoke: bool,
                 fmt: str, store_loc: str | None) -> None:
         """Record an approval of MODEL (stored as the nbgov_approval facet on a DatasetEvent,
@@ -101,7 +76,7 @@ def register(group: click.Group) -> None:
 
         if not revoke and next_review is None:
             raise click.UsageError("--next-review is required (unless --revoke)")
-        with _opened(store_loc) as store:
+        with opened_store(store_loc) as store:
             card = record(model, by=by, next_review=next_review, date=date, note=note, revoke=revoke, store=store)
         gov = card.to_dict()["governance"]
         if fmt == "json":
@@ -118,9 +93,9 @@ def register(group: click.Group) -> None:
     @click.option("--notebook", "notebook", metavar="NB.ipynb", default=None,
                   help="Only the jobs of this notebook (its job name or .ipynb path).")
     @click.option("--rule", "rules", metavar="NAME", multiple=True, help="Only this rule (repeatable).")
-    @_format_option("text", "json", "junit")
+    @format_option("text", "json", "junit")
     @click.option("-o", "--output", metavar="FILE", default=None, help="Write the report to FILE as well.")
-    @_store_option()
+    @store_option()
     def check(policy: str | None, notebook: str | None, rules: tuple[str, ...], fmt: str, output: str | None,
               store_loc: str | None) -> None:
         """Evaluate the policy rules against the store and print a report.
@@ -136,7 +111,7 @@ def register(group: click.Group) -> None:
         if unknown:
             raise click.BadParameter(f"unknown rule {unknown[0]!r} (rules: {', '.join(RULES)})", param_hint="--rule")
         pol = load_policy(policy)
-        with _opened(store_loc) as store:
+        with opened_store(store_loc) as store:
             report = run_check(store, pol, notebook=notebook, rules=list(rules) or None)
         text = {"text": report.to_text, "json": report.to_json, "junit": report.to_junit}[fmt]()
         click.echo(text, nl=not text.endswith("\n"))

@@ -10,49 +10,18 @@ imported from :mod:`nbgov.cli`: the layering test lets a face import only lower 
 
 from __future__ import annotations
 
-import contextlib
-import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from nbgov.cli_common import echo_json, format_option, opened_store, store_option
+
 if TYPE_CHECKING:
     from nbgov.governance.scan import FileScan
-    from nbgov.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def store_option() -> Callable[[F], F]:
-    return click.option(
-        "--store", "store_loc", metavar="LOCATION", default=None,
-        help="Lineage store: a SQLite file path, sqlite:///path or postgresql://… URL"
-        " [default: $NBGOV_STORE, else .nbgov/lineage.db].",
-    )
-
-
-def format_option() -> Callable[[F], F]:
-    return click.option(
-        "--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
-        help="Output format; json keys are documented in docs/cli.md.",
-    )
-
-
-@contextlib.contextmanager
-def opened_store(location: str | None) -> Iterator[Store]:
-    from nbgov.store import open_store
-
-    store = open_store(location)
-    try:
-        yield store
-    finally:
-        store.close()
-
-
-def echo_json(value: Any) -> None:
-    click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
 
 
 class _Progress:
