@@ -6,7 +6,6 @@ results produces — with no change but ``%load_ext nbgov`` — the right lineag
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.capture.conftest import cell_runs, stored_events
+from tests.kernels import clean_environment, run_notebook
 from tests.spec import assert_spec_valid
 
 nbclient = pytest.importorskip("nbclient")
@@ -48,20 +48,10 @@ def _make_data(work: Path) -> None:
 def executed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     work = tmp_path_factory.mktemp("e2e")
     _make_data(work)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NBGOV_", "OPENLINEAGE", "JPY_SESSION"))}
+    env = clean_environment()
     env["NBGOV_STORE"] = str(work / "lineage.db")
     env["NBGOV_NOTEBOOK"] = "end_to_end.ipynb"
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    old = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(env)  # the kernel inherits this process's environment
-    try:
-        client = nbclient.NotebookClient(nb, kernel_name="python3", timeout=180,
-                                         resources={"metadata": {"path": str(work)}})
-        client.execute()
-    finally:
-        os.environ.clear()
-        os.environ.update(old)
+    nb = run_notebook(NOTEBOOK, work, env, timeout=180)
     return work, nb
 
 

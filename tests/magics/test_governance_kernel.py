@@ -10,7 +10,6 @@ derivation step is ``%%sql``; the pandas step's output is tagged by the classifi
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +19,7 @@ import pytest
 from nbgov.governance import effective_tags
 from nbgov.store import open_store
 from tests.capture.conftest import stored_events
+from tests.kernels import clean_environment, run_notebook
 from tests.spec import assert_spec_valid
 
 nbclient = pytest.importorskip("nbclient")
@@ -36,19 +36,9 @@ def executed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     work = tmp_path_factory.mktemp("govkernel")
     (work / "customers.csv").write_text(
         "id,email,amount\n" + "".join(f"{i},{e},{i * 10}\n" for i, e in enumerate(EMAILS, 1)))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NBGOV_", "OPENLINEAGE", "JPY_SESSION"))}
+    env = clean_environment()
     env.update(NBGOV_STORE=str(work / "lineage.db"), NBGOV_EMIT="0", NBGOV_NOTEBOOK="pipeline.ipynb")
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    old = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(env)  # the kernel inherits this process's environment
-    try:
-        client = nbclient.NotebookClient(nb, kernel_name="python3", timeout=120,
-                                         resources={"metadata": {"path": str(work)}})
-        client.execute()
-    finally:
-        os.environ.clear()
-        os.environ.update(old)
+    nb = run_notebook(NOTEBOOK, work, env)
     return work, nb
 
 

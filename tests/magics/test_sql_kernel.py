@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.capture.conftest import cell_runs, stored_events
+from tests.kernels import clean_environment, run_notebook
 from tests.spec import assert_spec_valid
 
 nbclient = pytest.importorskip("nbclient")
@@ -28,20 +28,10 @@ def executed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     work = tmp_path_factory.mktemp("sqlkernel")
     (work / "orders.csv").write_text("id,cust,amount\n1,1,2.5\n2,2,3.0\n3,1,1.0\n")
     (work / "customers.csv").write_text("id,name\n1,ana\n2,bo\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NBGOV_", "OPENLINEAGE", "JPY_SESSION"))}
+    env = clean_environment()
     env["NBGOV_STORE"] = str(work / "lineage.db")
     env["NBGOV_EMIT"] = "0"
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    old = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(env)  # the kernel inherits this process's environment
-    try:
-        client = nbclient.NotebookClient(nb, kernel_name="python3", timeout=120,
-                                         resources={"metadata": {"path": str(work)}})
-        client.execute()
-    finally:
-        os.environ.clear()
-        os.environ.update(old)
+    nb = run_notebook(NOTEBOOK, work, env)
     return work, nb
 
 
