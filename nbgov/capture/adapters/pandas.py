@@ -210,18 +210,24 @@ def _query_reader(name: str) -> Patch:
     via = f"pandas.{name}"
 
     def describe(args: tuple, kwargs: dict, result: Any) -> list[Access]:
-        sql = _sql_text(argument(args, kwargs, 0, "sql"))
-        con = argument(args, kwargs, 1, "con")
-        bare = bare_table(sql)
-        schema, table = bare if bare else (None, None)
-        location = connection_location(con, table, schema)
-        if location is None:
-            return []
         framed = _is_frame(result)
-        return [Access("input", location, via, fields=frame_fields(result) if framed else None,
-                       query=None if bare else sql, obj=result if framed else None)]
+        return sql_read_access(_sql_text(argument(args, kwargs, 0, "sql")), argument(args, kwargs, 1, "con"), via,
+                               fields=frame_fields(result) if framed else None, obj=result if framed else None)
 
     return Patch(f"pandas:{name}", describe, via=via)
+
+
+def sql_read_access(sql: str, con: Any, via: str, *, fields: Any = None, obj: Any = None) -> list[Access]:
+    """The input a query read through ``con``: the table when the query is a bare table
+    (``SELECT * FROM t`` or a name), else the connection's database with the SQL in
+    ``Access.query`` for the notebook face to resolve. Shared by the DataFrame libraries'
+    ``read_sql``-like readers."""
+    bare = bare_table(sql)
+    schema, table = bare if bare else (None, None)
+    location = connection_location(con, table, schema)
+    if location is None:
+        return []
+    return [Access("input", location, via, fields=fields, query=None if bare else sql, obj=obj)]
 
 
 def _describe_read_sql_table(args: tuple, kwargs: dict, result: Any) -> list[Access]:

@@ -265,19 +265,13 @@ def _describe_read_database(name: str) -> Patch:
     con_keyword = "uri" if name == "read_database_uri" else "connection"
 
     def describe(args: tuple, kwargs: dict, result: Any) -> list[Access]:
-        from nbgov.capture.adapters.pandas import bare_table, connection_location
+        from nbgov.capture.adapters.pandas import sql_read_access
 
         query = argument(args, kwargs, 0, "query")
-        con = argument(args, kwargs, 1, con_keyword)
-        sql = query if isinstance(query, str) else str(query)
-        bare = bare_table(sql)
-        schema, table = bare if bare else (None, None)
-        location = connection_location(con, table, schema)
-        if location is None:
-            return []
         framed = _is_frame(result)
-        return [Access("input", location, via, fields=frame_fields(result) if framed else None,
-                       query=None if bare else sql, obj=result if framed else None)]
+        return sql_read_access(query if isinstance(query, str) else str(query),
+                               argument(args, kwargs, 1, con_keyword), via,
+                               fields=frame_fields(result) if framed else None, obj=result if framed else None)
 
     return Patch(f"polars:{name}", describe, via=via)
 
