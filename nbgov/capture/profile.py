@@ -74,6 +74,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FINGERPRINT_ROWS",
     "SAMPLE_ROWS",
+    "sample_positions",
     "FileVersion",
     "Profile",
     "frame_kind",
@@ -294,6 +295,12 @@ def _sample_index(n: int, k: int, seed: int) -> np.ndarray:
     np.minimum(idx, edges[1:] - 1, out=idx)  # random() < 1, but stay inside the stratum regardless
     idx.flags.writeable = False
     return idx
+
+
+def sample_positions(n: int, k: int, *, seed: int = 0) -> np.ndarray:
+    """``min(k, n)`` sorted distinct row positions out of ``n``, stratified and seeded
+    (O(k), read-only): the rows profiles and classifiers sample."""
+    return _sample_index(n, k, seed) if n > k else np.arange(n, dtype=np.int64)
 
 
 @functools.lru_cache(maxsize=64)

@@ -41,6 +41,7 @@ __all__ = [
     "PiiReport",
     "classify_pii",
     "mask_value",
+    "numbers_without_pii",
 ]
 
 INFO_TYPES: tuple[str, ...] = (
@@ -411,6 +412,42 @@ def _sample(col: pd.Series, n: int, seed: int) -> pd.Series:
     return s
 
 
+def numbers_without_pii(dtype: Any, low: Any, high: Any) -> bool:
+    """Whether a column of *dtype* whose values all lie in [*low*, *high*] cannot hold a
+    numeric info type: a real-number (not bool) column whose bounds stay below
+    :data:`MIN_NUMERIC_PII` in magnitude, or whose bounds are both null (no values).
+
+    Lets a caller that already knows a column's bounds (a quality profile) skip it
+    without sampling; :func:`classify_pii` finds nothing in such a column either way.
+    """
+    if pd.api.types.is_bool_dtype(dtype) or not (
+        pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype)
+    ):
+        return False
+    if low is None and high is None:
+        return True
+    try:
+        top = max(abs(float(low)), abs(float(high)))
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return top < MIN_NUMERIC_PII  # a NaN bound compares False: not ruled out
+
+
+def _small_numbers(col: pd.Series) -> bool:
+    """Whether *col* is a real-number column whose every value is below
+    :data:`MIN_NUMERIC_PII` in magnitude (nulls ignored; an all-null column counts)."""
+    dtype = col.dtype
+    if pd.api.types.is_bool_dtype(dtype) or not (
+        pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype)
+    ):
+        return False
+    try:
+        top = col.abs().max(skipna=True)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return bool(pd.isna(top) or float(top) < MIN_NUMERIC_PII)
+
+
 def _as_text(s: pd.Series) -> pd.Series:
     if pd.api.types.is_integer_dtype(s.dtype) or pd.api.types.is_float_dtype(s.dtype):
         s = s.astype("Int64")
@@ -544,6 +581,10 @@ class _Classifier:
             and dtype.categories.isin([True, False, "True", "False"]).all()
         ):
             return int(col.notna().sum()), []
+        if _small_numbers(col):
+            # Every numeric info type needs at least 7 digits; checked on the whole column
+            # first (one vectorised pass), so counts and small codes skip the hashing sample.
+            return min(int(col.notna().sum()), sample), []
         s = _sample(col, sample, seed)
         hint = lex.normalise_column_name(name)
         if pd.api.types.is_datetime64_any_dtype(dtype):

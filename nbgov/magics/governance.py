@@ -40,14 +40,70 @@ from nbgov.capture import access as _access
 from nbgov.capture.access import Access
 from nbgov.magics.naming import dataset_for
 
-__all__ = ["ROW_SAMPLE", "PiiMagics", "StoredPii"]
+__all__ = ["ROW_SAMPLE", "PiiMagics", "StoredPii", "classify_frame"]
 
 log = logging.getLogger(__name__)
 
 #: frames with more rows are classified on a seeded sample of this many rows
 ROW_SAMPLE = 20_000
+#: values examined per column (``classify_pii``'s ``sample``)
+_SAMPLE = 1000
 #: per dataset, at most this many PII columns are named in a notice
 _NAMED_COLUMNS = 3
+
+
+def classify_frame(frame: Any, metrics: Mapping[str, Any] | None = None) -> Any:
+    """``classify_pii`` of an output frame, row-sampled above :data:`ROW_SAMPLE`.
+
+    *metrics* (the frame's whole-column ``columnMetrics`` from its quality facet) rule
+    out bool columns and numeric columns whose bounds no numeric info type reaches before
+    any row is sampled: the report is the one ``classify_pii`` gives, cheaper.
+    """
+    from nbgov.governance import PiiReport, classify_pii
+
+    names = [str(c) for c in frame.columns]
+    skip = _ruled_out(frame, names, metrics)
+    if len(skip) == len(names):  # nothing to look at: the report classify_pii would give
+        return PiiReport((), tuple(names), len(frame), _SAMPLE)
+    part = frame if not skip else frame.iloc[:, [i for i, n in enumerate(names) if n not in skip]]
+    report = classify_pii(_rows(part), sample=_SAMPLE)
+    return dataclasses.replace(report, rows=len(frame), columns=tuple(names))
+
+
+def _rows(frame: Any) -> Any:
+    """The frame, or a seeded stratified sample of :data:`ROW_SAMPLE` of its rows (row order kept)."""
+    if len(frame) <= ROW_SAMPLE:
+        return frame
+    from nbgov.capture.profile import sample_positions
+
+    return frame.take(sample_positions(len(frame), ROW_SAMPLE))
+
+
+def _ruled_out(frame: Any, names: list[str], metrics: Mapping[str, Any] | None) -> set[str]:
+    """Columns of *frame* that cannot hold PII by their dtype and whole-column bounds.
+
+    Bool columns, and numeric columns whose profiled ``min``/``max`` stay below every
+    numeric info type's size. Nothing is ruled out when column names repeat (the
+    profile renames duplicates, so its metrics cannot be matched by name).
+    """
+    from nbgov.governance.pii import numbers_without_pii
+
+    if len(set(names)) != len(names):
+        return set()
+    out = set()
+    for name, dtype in zip(names, frame.dtypes):
+        kind = getattr(dtype, "kind", "")
+        if kind == "b" or str(dtype) == "boolean":
+            out.add(name)
+            continue
+        m = (metrics or {}).get(name)
+        if not isinstance(m, Mapping):
+            continue
+        bounded = "min" in m and "max" in m
+        empty = m.get("nullCount") == len(frame)  # no values: profiles leave the bounds out
+        if (bounded or empty) and numbers_without_pii(dtype, m.get("min"), m.get("max")):
+            out.add(name)
+    return out
 
 
 def _stderr(message: str) -> None:
@@ -129,9 +185,10 @@ class PiiMagics(Magics):
         with guard.running("schema alerts"), _access.calling():
             self._schema_alerts(end)
 
-    def _outputs(self, end: Mapping[str, Any], accesses: Iterable[Access]) -> list[tuple[str, str, Any]]:
-        """``(namespace, name, frame)`` of each output frame, named as the stored event names it."""
-        written = {(d.get("namespace"), d.get("name")) for d in end.get("outputs") or ()}
+    def _outputs(self, end: Mapping[str, Any], accesses: Iterable[Access]) -> list[tuple[str, str, Any, Any]]:
+        """``(namespace, name, frame, metrics)`` of each output frame, named as the stored
+        event names it; ``metrics`` is the event's ``columnMetrics`` for it (or ``None``)."""
+        written = {(d.get("namespace"), d.get("name")): d for d in end.get("outputs") or ()}
         job_namespace = end["job"]["namespace"]
         parent = ((end.get("run") or {}).get("facets") or {}).get("parent") or {}
         notebook = (parent.get("job") or {}).get("name") or ""
@@ -141,7 +198,8 @@ class PiiMagics(Magics):
                 continue
             key = dataset_for(access.location, job_namespace=job_namespace, notebook=notebook)
             if key in written:  # a location whose naming failed was left out of the event
-                out.append((key[0], key[1], access.obj))
+                quality = ((written[key].get("facets") or {}).get("dataQualityMetrics") or {})
+                out.append((key[0], key[1], access.obj, quality.get("columnMetrics")))
         return out
 
     def _classify_outputs(self, end: Mapping[str, Any], accesses: Iterable[Access]) -> None:
@@ -149,12 +207,12 @@ class PiiMagics(Magics):
         news: list[tuple[str, list[str]]] = []
         recorded = False
         reports: dict[int, Any] = {}  # a frame both assigned and written is classified once
-        for namespace, name, frame in self._outputs(end, accesses):
+        for namespace, name, frame, metrics in self._outputs(end, accesses):
             if len(frame) > self.extension.pii_max_rows:
                 continue
             with self.extension.guard.running("pii"):
                 if id(frame) not in reports:
-                    reports[id(frame)] = self._classify(frame)
+                    reports[id(frame)] = self._classify(frame, metrics)
                 columns, wrote = self._tag(store, namespace, name, reports[id(frame)])
                 recorded = recorded or wrote
                 if columns:
@@ -170,16 +228,13 @@ class PiiMagics(Magics):
                 parts.append(f"{_label(name)}: {', '.join(shown)}")
             _stderr(f"nbgov: PII in {'; '.join(parts)} — tagged; see %pii {_label(news[0][0])}")
 
-    def _classify(self, frame: Any) -> Any:
-        """``classify_pii`` of a frame (row-sampled above :data:`ROW_SAMPLE`), timed."""
+    def _classify(self, frame: Any, metrics: Mapping[str, Any] | None = None) -> Any:
+        """:func:`classify_frame`, timed and counted."""
         import time
-
-        from nbgov.governance import classify_pii
 
         started = time.process_time()
         try:
-            report = classify_pii(self._rows(frame))
-            return dataclasses.replace(report, rows=len(frame)) if report.rows != len(frame) else report
+            return classify_frame(frame, metrics)
         finally:
             self.classify_seconds += time.process_time() - started
             self.classified += 1
@@ -216,16 +271,6 @@ class PiiMagics(Magics):
         news = [f"{column} ({'+'.join(found)}{', ' + policies[column] if column in policies else ''})"
                 for column, found in types.items() if column not in tagged]
         return news, True
-
-    @staticmethod
-    def _rows(frame: Any) -> Any:
-        """The frame, or a seeded sample of :data:`ROW_SAMPLE` of its rows (row order kept)."""
-        if len(frame) <= ROW_SAMPLE:
-            return frame
-        import numpy as np
-
-        positions = np.sort(np.random.default_rng(0).choice(len(frame), ROW_SAMPLE, replace=False))
-        return frame.take(positions)
 
     def _schema_alerts(self, end: Mapping[str, Any]) -> None:
         from nbgov.governance import alerts_for_run

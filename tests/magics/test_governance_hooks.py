@@ -196,3 +196,56 @@ def test_classifier_raising_leaves_the_cell_alone(shell: Any, tmp_path: Path, ca
     with open_store(str(tmp_path / "lineage.db")) as store:  # the run itself is stored
         assert store.dataset("dataframe://notebook", "test.ipynb/bad")
         assert effective_tags(store, "dataset:dataframe://notebook:test.ipynb/bad") == []
+
+
+def test_numeric_pii_is_still_found_when_bounds_rule_out_the_small_columns(nb: Any, tmp_path: Path,
+                                                                           capsys) -> None:
+    # 'phone' is int64 with 11 digits: its profiled bounds do not rule it out; 'qty' (small
+    # ints), 'score' (floats) and 'flag' (bool) are ruled out by their bounds and dtype.
+    run(nb, "pd.DataFrame({'phone': [14155550123, 14155550188, 14155550142, 14155550177],"
+            " 'qty': [1, 2, 3, 4], 'score': [0.5, 1.5, 2.5, None], 'flag': [True, False, True, True]})"
+            ".to_parquet('calls.parquet')")
+    assert _notices(capsys.readouterr().err) == [
+        "nbgov: PII in calls.parquet: phone (PHONE_NUMBER, PII) — tagged; see %pii calls.parquet"]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_bounds_shortcut_gives_the_classifiers_own_report(seed: int) -> None:
+    """The notebook path skips columns by their profiled bounds; its report must be the one
+    ``classify_pii`` gives on the same rows (findings, columns, rows)."""
+    import numpy as np
+    import pandas as pd
+
+    from nbgov.capture.profile import profile_frame
+    from nbgov.governance import classify_pii
+    from nbgov.magics.governance import _ruled_out, classify_frame
+
+    rng = np.random.default_rng(seed)
+    n = 300
+    frame = pd.DataFrame({
+        "id": rng.integers(0, 10 ** int(rng.integers(2, 10)), n),
+        "ssn": [f"{rng.integers(100, 665)}-{rng.integers(10, 99)}-{rng.integers(1000, 9999)}" for _ in range(n)],
+        "amount": rng.normal(0, 10 ** int(rng.integers(1, 9)), n),
+        "card": rng.choice([4111111111111111, 5500005555555559, 340000000000009], n),
+        "ok": rng.random(n) > 0.5,
+        "empty": pd.Series([None] * n, dtype="Float64"),
+    })
+    metrics = profile_frame(frame).quality["columnMetrics"]
+    skipped = _ruled_out(frame, [str(c) for c in frame.columns], metrics)
+    assert {"ok", "empty"} <= skipped and not {"ssn", "card"} & skipped
+    expected = classify_pii(frame)
+    got = classify_frame(frame, metrics)
+    assert got.findings == expected.findings
+    assert got.columns == expected.columns and got.rows == expected.rows
+
+
+def test_a_frame_with_nothing_to_classify_reports_like_the_classifier() -> None:
+    import pandas as pd
+
+    from nbgov.capture.profile import profile_frame
+    from nbgov.governance import classify_pii
+    from nbgov.magics.governance import classify_frame
+
+    frame = pd.DataFrame({"n": range(50), "x": [0.25] * 50, "ok": [True, False] * 25})
+    got = classify_frame(frame, profile_frame(frame).quality["columnMetrics"])
+    assert got == classify_pii(frame)
