@@ -22,6 +22,7 @@ from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import graphviz
 
@@ -35,6 +36,7 @@ __all__ = [
     "column_dot",
     "dot_id",
     "dot_label",
+    "element_id",
     "graph_edges",
     "lineage_dot",
     "node_kind",
@@ -91,6 +93,23 @@ def dot_label(text: str) -> str:
     if body.endswith("\\") and not body.endswith("\\n"):
         body += " "
     return f'"{body}"'
+
+
+#: characters an element id keeps as they are: RFC 3986's unreserved ones plus ``:``, ``/``, ``@``
+_ID_SAFE = ":/@-._~"
+
+
+def element_id(node_id: str) -> str:
+    """The ``id`` attribute of a node's (or a cluster's) SVG element: the node id
+    percent-encoded (UTF-8), so ``urllib.parse.unquote`` / ``decodeURIComponent`` give the
+    node id back.
+
+    Ordinary Marquez ids (``dataset:file:/data/raw.csv``) come out unchanged; anything else
+    (spaces, quotes, backslashes, ``<``, ``%``, non-ASCII) is encoded, so the id is a valid
+    HTML id (no whitespace), needs no escaping in DOT, XML or CSS attribute selectors, and
+    cannot meet Graphviz's backslash escapes (``\\N`` in an escString).
+    """
+    return quote(str(node_id), safe=_ID_SAFE)
 
 
 # --------------------------------------------------------------------------- kinds
@@ -293,13 +312,13 @@ def lineage_dot(
         is_pii = nid in pii_ids
         shape = "job" if node.get("type") == "JOB" else dataset_shape(node)
         kind = "JOB" if shape == "job" else "MODEL" if shape == "model" else "DATASET"
-        attrs = [f"label={dot_label(node_label(node, pii=is_pii, kind=kind))}",
+        attrs = [f"id={dot_id(element_id(nid))}", f"label={dot_label(node_label(node, pii=is_pii, kind=kind))}",
                  *_node_attrs(node, pii=is_pii, root=nid == root, shape=shape)]
         out.append(f"  {dot_id(nid)} [{', '.join(attrs)}];")
     for gid, g in sorted(groups.items()):
         parts = [f"{g['datasets']} datasets" if g["datasets"] else "", f"{g['jobs']} jobs" if g["jobs"] else ""]
         label = f"{_short(g['namespace'], 40)}\n[{g['count']} nodes collapsed]\n" + ", ".join(p for p in parts if p)
-        out.append(f'  {dot_id(gid)} [label={dot_label(label)}, shape=folder, style="filled,dashed", '
+        out.append(f'  {dot_id(gid)} [id={dot_id(element_id(gid))}, label={dot_label(label)}, shape=folder, style="filled,dashed", '
                    'fillcolor="#fafafa"];')
     for a, b in shown_edges:
         out.append(f"  {dot_id(a)} -> {dot_id(b)};")
@@ -349,6 +368,7 @@ def column_dot(graph: Mapping[str, Any], *, max_nodes: int | None = DEFAULT_MAX_
            '  edge [color="#6b7280", arrowsize=0.7, fontname="Helvetica", fontsize=8];']
     for i, ((ns, ds), members) in enumerate(sorted(by_dataset.items())):
         out.append(f"  subgraph {dot_id(f'cluster_{i}')} {{")
+        out.append(f"    id={dot_id(element_id(str(NodeId.dataset(ns, ds))))};")
         out.append(f"    label={dot_label(f'{_short(ds)}  ({_short(ns, 40)})')};")
         out.append('    style="rounded,filled"; fillcolor="#f9fafb"; color="#9ca3af";')
         for nid in members:
@@ -357,7 +377,7 @@ def column_dot(graph: Mapping[str, Any], *, max_nodes: int | None = DEFAULT_MAX_
             if data.get("fieldType"):
                 label += f"\n{data['fieldType']}"
             extra = ', style="rounded,filled", fillcolor="#ffe9a8", peripheries=2' if nid == highlight else ""
-            out.append(f"    {dot_id(nid)} [label={dot_label(label)}{extra}];")
+            out.append(f"    {dot_id(nid)} [id={dot_id(element_id(nid))}, label={dot_label(label)}{extra}];")
         out.append("  }")
     for a, b in edges:
         label = how.get((a, b))

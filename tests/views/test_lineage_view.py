@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
 import nbgov
 from nbgov.views import MIME_TYPE, LineageView, lineage_dot, show
-from nbgov.views.dot import dot_id, dot_label
+from nbgov.views.dot import dot_id, dot_label, element_id
 from tests.fixtures.events import run_event
 from tests.views.conftest import HOSTILE, NASTY
 
@@ -45,6 +46,37 @@ def _unquote(quoted: str) -> str:
     return quoted[1:-1].replace('\\"', '"')
 
 
+def dot_element_ids(dot: str) -> tuple[dict[str, str], dict[str, str]]:
+    """``({node: its id attribute}, {cluster name: its id attribute})`` from DOT text: a
+    node's ``id=`` inside its ``[...]``, a cluster's ``id=…;`` statement in its body."""
+    tokens = re.findall(r'"(?:[^"\\]|\\.)*"|->|[\[\];{}=,]|[^\s"\[\];{}=,]+', dot)
+    nodes: dict[str, str] = {}
+    clusters: dict[str, str] = {}
+    cluster_stack: list[str | None] = []
+    owner: str | None = None
+    depth = 0
+    for i, tok in enumerate(tokens):
+        if tok == "{":
+            prev = tokens[i - 1] if i else ""
+            cluster_stack.append(_unquote(prev) if tokens[i - 2 if i > 1 else 0] == "subgraph" else None)
+        elif tok == "}":
+            cluster_stack.pop()
+        elif tok == "[":
+            depth += 1
+            before = tokens[i - 1]
+            owner = _unquote(before) if before.startswith('"') and tokens[i - 2] != "->" else None
+        elif tok == "]":
+            depth -= 1
+            owner = None
+        elif tok == "id" and tokens[i + 1] == "=":
+            value = _unquote(tokens[i + 2])
+            if depth and owner is not None:
+                nodes[owner] = value
+            elif not depth and cluster_stack and cluster_stack[-1] is not None:
+                clusters[cluster_stack[-1]] = value
+    return nodes, clusters
+
+
 def test_dot_of_a_stored_pipeline_has_exactly_its_nodes_and_edges(pipeline: Any) -> None:
     view = show(MODEL, store=pipeline)
     nodes, edges = dot_nodes_and_edges(view.dot)
@@ -59,6 +91,39 @@ def test_dot_of_a_stored_pipeline_has_exactly_its_nodes_and_edges(pipeline: Any)
     assert "[PII]" not in lines[CUSTOMERS] or "pii" in json.dumps(view.nodes[CUSTOMERS]["card"]).lower()
     assert "[FAILED]" in lines[TRAIN] and "penwidth=2" in lines[TRAIN]
     assert "peripheries=2" in lines[MODEL]  # the root
+
+
+def test_every_node_has_an_element_id_from_its_node_id(pipeline: Any) -> None:
+    view = show(CUSTOMERS, store=pipeline, columns=True)
+    ids, clusters = dot_element_ids(view.dot)
+    # ordinary Marquez ids are their own element ids
+    assert ids == {n: n for n in (RAW, CUSTOMERS, MODEL, CLEAN, TRAIN)} and clusters == {}
+    email_in, email_out = "datasetField:file:/data/raw.csv:email", "datasetField:postgres://db:5432:public.customers:email"
+    id_in, id_out = "datasetField:file:/data/raw.csv:id", "datasetField:postgres://db:5432:public.customers:id"
+    col_ids, col_clusters = dot_element_ids(view.columns.dot)
+    assert col_ids == {n: n for n in (email_in, email_out, id_in, id_out)}
+    # one cluster per dataset, its id the dataset's node id (a renderer opens that dataset's card)
+    assert col_clusters == {"cluster_0": RAW, "cluster_1": CUSTOMERS}
+    assert set(dot_nodes_and_edges(view.columns.dot)[0]) == set(col_ids)
+
+
+def test_element_ids_of_hostile_names_are_escaped_and_reversible(hostile: Any) -> None:
+    view = show(f"job:ns:{NASTY}", store=hostile, columns=True)
+    ids, _ = dot_element_ids(view.dot)
+    assert ids == {
+        f"dataset:ns:{HOSTILE}": "dataset:ns:%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E",
+        f"job:ns:{NASTY}": "job:ns:q%22uo%5Cte%20%26%20%3Cb%3E%0A%5CN",
+        f"dataset:ns:{NASTY}": "dataset:ns:q%22uo%5Cte%20%26%20%3Cb%3E%0A%5CN",
+    }
+    col_ids, col_clusters = dot_element_ids(view.columns.dot)
+    assert col_ids  # the hostile column and the column typed with a hostile name
+    assert set(col_clusters.values()) == {element_id(f"dataset:ns:{HOSTILE}"), element_id(f"dataset:ns:{NASTY}")}
+    for node, value in {**ids, **col_ids}.items():
+        assert re.fullmatch(r"[A-Za-z0-9:/@\-._~%]+", value), value  # a valid HTML id, nothing to escape anywhere
+        assert unquote(value) == node
+    assert len(set(ids.values())) == len(ids)
+    assert element_id("dataset:ns:100%") == "dataset:ns:100%25"  # '%' itself is encoded: decoding is exact
+    assert element_id("dataset:ns:données") == "dataset:ns:donn%C3%A9es"
 
 
 def test_direction_and_depth_limit_the_graph(pipeline: Any) -> None:
@@ -182,6 +247,7 @@ def test_big_graph_collapses_by_namespace_with_a_notice(store: Any) -> None:
     assert nodes == {"dataset:hub:src", *view.table.groups}
     assert edges == {("dataset:hub:src", f"namespace:team{i}") for i in range(5)}
     assert set(view.nodes) == {"dataset:hub:src"}  # groups have no card
+    assert dot_element_ids(view.dot)[0] == {n: n for n in nodes}  # folded groups are addressable too
     assert "Notice: 501 nodes" in view.to_text() and "Collapsed:" in view.to_text()
     full = lineage_dot(view.graph, "dataset:hub:src", max_nodes=None)
     assert len(full.nodes) == 501 and full.notice is None
