@@ -36,7 +36,7 @@ def table_names(raw_sql, backend: str) -> set[str]:
 # -------------------------------------------------------------------- migrations
 def test_migrations_from_empty(store_url, raw_sql, backend):
     names = [m.name for m in MIGRATIONS]
-    assert names[:3] == ["m001_raw_events", "m002_graph", "m003_outbox"]
+    assert names[:4] == ["m001_raw_events", "m002_graph", "m003_outbox", "m004_versions_by_time"]
     assert len(set(names)) == len(names)
     with open_store(store_url, migrate=False) as fresh:
         assert fresh.pending_migrations() == names

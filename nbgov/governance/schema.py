@@ -319,7 +319,41 @@ def alerts_for_run(store: Store, run_id: str) -> list[SchemaAlert]:
     alerts: list[SchemaAlert] = []
     for namespace, name in sorted(written):
         try:
-            alerts += [a for a in schema_changes(store, namespace, name) if a.run_id == run_id]
+            alerts += _run_changes(store, namespace, name, run_id)
         except NodeNotFoundError:  # pragma: no cover - a written dataset is always a node
             continue
+    return alerts
+
+
+#: versions read per page by :func:`alerts_for_run` (the page grows 4× each time)
+_PAGE = 8
+
+
+def _run_changes(store: Store, namespace: str, name: str, run_id: str) -> list[SchemaAlert]:
+    """The alerts of :func:`schema_changes` that belong to *run_id*, reading only the
+    newest versions down to the last one before the run's oldest that has a schema —
+    the cost of a cell's alerts does not grow with the dataset's history."""
+    wanted = len(store.dataset_versions(namespace, name, run_id=run_id))
+    if not wanted:
+        return []
+    window: list[Mapping[str, Any]] = []  # newest first
+    page = _PAGE
+    while True:
+        rows = store.dataset_versions(namespace, name, limit=page, offset=len(window))
+        window += rows
+        mine = [i for i, v in enumerate(window) if v.get("createdByRun") == run_id]
+        if len(rows) < page:
+            break  # the whole history is in the window
+        if len(mine) == wanted and any(_columns(v) is not None for v in window[mine[-1] + 1 :]):
+            break  # every version of the run, and an older one with a schema
+        page *= 4
+    alerts: list[SchemaAlert] = []
+    prev: tuple[Mapping[str, Any], list[_Column]] | None = None
+    for version in reversed(window):
+        cols = _columns(version)
+        if cols is None:
+            continue
+        if prev is not None and version.get("createdByRun") == run_id:
+            alerts += _diff(namespace, name, prev[0], version, prev[1], cols)
+        prev = (version, cols)
     return alerts

@@ -500,14 +500,37 @@ class Store(ABC):
         shape["jobId"] = {"namespace": row[10], "name": row[11]}
         return shape
 
-    def dataset_versions(self, namespace: str, name: str) -> list[dict[str, Any]]:
-        """Versions of a dataset written by runs, newest first (fields + facets of each)."""
+    def dataset_versions(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        run_id: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        """Versions of a dataset written by runs, newest first (fields + facets of each).
+
+        Args:
+            namespace: the dataset's namespace.
+            name: the dataset's name.
+            run_id: only the versions this run wrote.
+            limit: at most this many versions (a page), skipping the ``offset`` newest.
+            offset: versions skipped, newest first.
+        """
         node_id, _ = self.resolve(NodeId.dataset(namespace, name))
-        rows = self._fetchall(
-            "SELECT version, run_id, fields, facets, created_at, updated_at FROM nbgov_dataset_versions"
-            " WHERE dataset_id = ? ORDER BY created_at DESC, id DESC",
-            (node_id,),
-        )
+        sql = ("SELECT version, run_id, fields, facets, created_at, updated_at FROM nbgov_dataset_versions"
+               " WHERE dataset_id = ?")
+        params: tuple[Any, ...] = (node_id,)
+        if run_id is not None:
+            sql += " AND run_id = ?"
+            params += (run_id,)
+        sql += " ORDER BY created_at DESC, id DESC"
+        if limit is not None:
+            sql += f" LIMIT {max(int(limit), 0)} OFFSET {max(int(offset), 0)}"
+        elif offset:
+            raise ValueError("offset needs a limit")
+        rows = self._fetchall(sql, params)
         return [
             {"id": {"namespace": namespace, "name": name}, "version": v, "createdByRun": run_id,
              "fields": _loads(f, []), "facets": _loads(fc, {}), "createdAt": c, "updatedAt": u}

@@ -176,3 +176,12 @@ def m003_outbox(d: Dialect) -> list[str]:
         )""",
         "CREATE INDEX nbgov_outbox_pending ON nbgov_outbox (delivered_at, next_attempt_at)",
     ]
+
+
+@migration
+def m004_versions_by_time(d: Dialect) -> list[str]:
+    # A dataset's versions newest first, paged (schema alerts after every cell read only the
+    # newest few): without it each read sorted all of a dataset's versions.
+    return [
+        "CREATE INDEX nbgov_versions_dataset_time ON nbgov_dataset_versions (dataset_id, created_at, id)",
+    ]

@@ -177,3 +177,29 @@ def test_no_versions_and_unknown_dataset(store) -> None:
         schema_changes(store, NS, "/nope.csv")
     write(store, [("a", "int64")], time="2024-01-01T00:00:00Z")
     assert schema_changes(store, NS, NAME) == []
+
+
+def test_alerts_for_run_read_a_window_and_agree_with_the_whole_history(store) -> None:
+    """``alerts_for_run`` pages through the newest versions only; over a long history with
+    schemaless versions and one run that wrote twice, its alerts are exactly the full
+    history's alerts of that run."""
+    import random
+
+    rnd = random.Random(7)
+    columns = ["id", "amount", "name", "city", "email", "score"]
+    runs: list[str] = []
+    for day in range(60):
+        run_id = runs[-1] if day == 41 else None  # day 41: the same run writes a second version
+        if rnd.random() < 0.2:
+            fields = None
+        else:
+            kept = [c for c in columns if rnd.random() < 0.8] or ["id"]
+            fields = [(c, rnd.choice(["int64", "string", "double"])) for c in kept]
+        runs.append(write(store, fields, time=f"2024-03-{day // 24 + 1:02d}T{day % 24:02d}:00:00Z",
+                          run_id=run_id))
+    history = schema_changes(store, NS, NAME)
+    assert len(history) > 30
+    for run_id in dict.fromkeys(runs):
+        assert alerts_for_run(store, run_id) == [a for a in history if a.run_id == run_id], run_id
+    assert len(store.dataset_versions(NS, NAME, limit=5, offset=3)) == 5
+    assert store.dataset_versions(NS, NAME, limit=5, offset=3) == store.dataset_versions(NS, NAME)[3:8]
