@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -289,7 +289,9 @@ def schema_changes(store: Store, namespace: str, name: str) -> list[SchemaAlert]
     return alerts
 
 
-def alerts_for_run(store: Store, run_id: str) -> list[SchemaAlert]:
+def alerts_for_run(
+    store: Store, run_id: str, *, written: Iterable[tuple[str, str]] | None = None
+) -> list[SchemaAlert]:
     """The schema alerts caused by the dataset versions one run wrote.
 
     The notebook hook calls this after storing a cell's events:
@@ -298,6 +300,8 @@ def alerts_for_run(store: Store, run_id: str) -> list[SchemaAlert]:
     Args:
         store: the lineage store.
         run_id: the run.
+        written: the ``(namespace, name)`` of the datasets the run wrote, when the caller
+            has its events at hand (the notebook hook); read from the store otherwise.
 
     Returns:
         For each dataset the run wrote, the alerts between the version it wrote and the
@@ -306,6 +310,17 @@ def alerts_for_run(store: Store, run_id: str) -> list[SchemaAlert]:
     Raises:
         NodeNotFoundError: the run is not in the store (``run:<id>``).
     """
+    datasets = set(written) if written is not None else _written_by(store, run_id)
+    alerts: list[SchemaAlert] = []
+    for namespace, name in sorted(datasets):
+        try:
+            alerts += _run_changes(store, namespace, name, run_id)
+        except NodeNotFoundError:  # pragma: no cover - a written dataset is always a node
+            continue
+    return alerts
+
+
+def _written_by(store: Store, run_id: str) -> set[tuple[str, str]]:
     store.run(run_id)  # raises NodeNotFoundError for an unknown run
     written: set[tuple[str, str]] = set()
     for event in store.events(run_id=run_id):
@@ -316,13 +331,7 @@ def alerts_for_run(store: Store, run_id: str) -> list[SchemaAlert]:
                 and isinstance(out.get("name"), str)
             ):
                 written.add((out["namespace"], out["name"]))
-    alerts: list[SchemaAlert] = []
-    for namespace, name in sorted(written):
-        try:
-            alerts += _run_changes(store, namespace, name, run_id)
-        except NodeNotFoundError:  # pragma: no cover - a written dataset is always a node
-            continue
-    return alerts
+    return written
 
 
 #: versions read per page by :func:`alerts_for_run` (the page grows 4× each time)

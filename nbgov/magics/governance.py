@@ -277,7 +277,8 @@ class PiiMagics(Magics):
 
         if not end.get("outputs"):
             return
-        alerts = alerts_for_run(self.extension._open_store(), end["run"]["runId"])
+        written = [(d["namespace"], d["name"]) for d in end["outputs"]]
+        alerts = alerts_for_run(self.extension._open_store(), end["run"]["runId"], written=written)
         info = []
         for alert in alerts:
             if alert.severity in ("WARNING", "ERROR"):

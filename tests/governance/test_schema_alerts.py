@@ -203,3 +203,8 @@ def test_alerts_for_run_read_a_window_and_agree_with_the_whole_history(store) ->
         assert alerts_for_run(store, run_id) == [a for a in history if a.run_id == run_id], run_id
     assert len(store.dataset_versions(NS, NAME, limit=5, offset=3)) == 5
     assert store.dataset_versions(NS, NAME, limit=5, offset=3) == store.dataset_versions(NS, NAME)[3:8]
+
+
+def test_alerts_for_run_with_the_written_datasets_given(store, history) -> None:
+    for run_id in history:
+        assert alerts_for_run(store, run_id, written=[(NS, NAME)]) == alerts_for_run(store, run_id)
