@@ -325,7 +325,8 @@ class Nbgov(Magics):
 
     @observe("store")
     def _store_changed(self, change: Any) -> None:
-        if change["old"] != change["new"] and self._store is not None:
+        # also fires while __init__ loads c.Nbgov.store from a config file, before _store exists
+        if change["old"] != change["new"] and getattr(self, "_store", None) is not None:
             self._close_backends()
             self._session_stored = False  # the new store gets the session's START too
 
