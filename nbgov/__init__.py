@@ -60,6 +60,7 @@ _LAZY = {
     "impact": "nbgov.governance",
     "profile": "nbgov.governance",
     "show": "nbgov.views",
+    "explore": "nbgov.views",
     "build_report": "nbgov.views",
     "model_card": "nbgov.governance",
     "log_metrics": "nbgov.governance",

@@ -35,6 +35,8 @@ export interface LineageData {
   columns_dot?: string | null;
   nodes: Record<string, LineageNode>;
   notice?: string | null;
+  /** the level shown first (optional; `table` when absent or when there is no `columns_dot`) */
+  level?: Level;
 }
 
 /** Turns DOT into SVG markup; throws an Error whose message says what is wrong. */
@@ -86,7 +88,8 @@ export function parseLineageData(raw: unknown): LineageData {
         ? value.columns_dot
         : null,
     nodes,
-    notice: typeof value.notice === 'string' && value.notice !== '' ? value.notice : null
+    notice: typeof value.notice === 'string' && value.notice !== '' ? value.notice : null,
+    level: value.level === 'column' ? 'column' : 'table'
   };
 }
 
@@ -236,10 +239,36 @@ interface DrawnGraph {
   svg: SVGSVGElement;
   /** node id → its `<g class="node">` (or a cluster standing for a node) */
   elements: Map<string, SVGGElement>;
+  /** how many `<g class="node">` were drawn (clusters standing for a node not counted) */
+  nodeCount: number;
   /** edge `<g>` with its two ends */
   edges: { element: SVGGElement; tail: string; head: string }[];
   downstream: Map<string, Set<string>>;
   upstream: Map<string, Set<string>>;
+}
+
+function has(nodes: Record<string, LineageNode>, id: string): boolean {
+  return Object.prototype.hasOwnProperty.call(nodes, id);
+}
+
+/**
+ * The node an SVG element `id` names: the id itself when it is a key of `nodes`,
+ * else its percent-decoded form (the Python side writes `id` percent-encoded,
+ * `nbgov.views.dot.element_id`, so any node id makes a valid, unescaped id).
+ */
+export function nodeOfElementId(id: string | null, nodes: Record<string, LineageNode>): string | null {
+  if (id === null) {
+    return null;
+  }
+  if (has(nodes, id)) {
+    return id;
+  }
+  try {
+    const decoded = decodeURIComponent(id);
+    return has(nodes, decoded) ? decoded : null;
+  } catch {
+    return null; // not percent-encoded (e.g. a stray "%")
+  }
 }
 
 function titleOf(element: Element): string | null {
@@ -288,13 +317,8 @@ function indexGraph(svg: SVGSVGElement, data: LineageData): DrawnGraph {
   const drawnNodes = new Set<string>();
   for (const g of Array.from(svg.querySelectorAll<SVGGElement>('g.node'))) {
     const title = titleOf(g);
-    const dataId = g.getAttribute('data-nbgov-id');
-    const id =
-      title !== null && (title in data.nodes || dataId === null)
-        ? title
-        : dataId !== null && dataId in data.nodes
-          ? dataId
-          : title;
+    const named = nodeOfElementId(g.getAttribute('data-nbgov-id'), data.nodes);
+    const id = title !== null && (has(data.nodes, title) || named === null) ? title : named ?? title;
     if (id !== null) {
       elements.set(id, g);
       drawnNodes.add(id);
@@ -303,14 +327,10 @@ function indexGraph(svg: SVGSVGElement, data: LineageData): DrawnGraph {
   // A cluster whose id (or name) is a node id stands for that node (e.g. a
   // dataset drawn as a box around its columns).
   for (const g of Array.from(svg.querySelectorAll<SVGGElement>('g.cluster'))) {
-    const dataId = g.getAttribute('data-nbgov-id');
     const title = titleOf(g);
     const id =
-      dataId !== null && dataId in data.nodes
-        ? dataId
-        : title !== null && title in data.nodes
-          ? title
-          : null;
+      nodeOfElementId(g.getAttribute('data-nbgov-id'), data.nodes) ??
+      (title !== null && has(data.nodes, title) ? title : null);
     if (id !== null && !elements.has(id)) {
       elements.set(id, g);
     }
@@ -329,7 +349,7 @@ function indexGraph(svg: SVGSVGElement, data: LineageData): DrawnGraph {
     addTo(downstream, tail, head);
     addTo(upstream, head, tail);
   }
-  return { svg, elements, edges, downstream, upstream };
+  return { svg, elements, nodeCount: drawnNodes.size, edges, downstream, upstream };
 }
 
 function addTo(map: Map<string, Set<string>>, key: string, value: string): void {
@@ -461,9 +481,9 @@ export class LineageView {
     host.appendChild(body);
   }
 
-  /** Draw the table level (awaits the engine on the first call on the page). */
+  /** Draw the first level (awaits the engine on the first call on the page). */
   async render(): Promise<void> {
-    await this.showLevel('table');
+    await this.showLevel(this.data.level === 'column' && this.data.columns_dot ? 'column' : 'table');
   }
 
   /** Switch to a level, drawing it on first use. */
@@ -517,7 +537,7 @@ export class LineageView {
   private decorate(graph: DrawnGraph): void {
     graph.svg.classList.add('nbgov-lineage-svg');
     graph.svg.setAttribute('role', 'img');
-    graph.svg.setAttribute('aria-label', `${this.data.title}: ${graph.elements.size} nodes, ${graph.edges.length} edges`);
+    graph.svg.setAttribute('aria-label', `${this.data.title}: ${graph.nodeCount} nodes, ${graph.edges.length} edges`);
     graph.svg.dataset.naturalWidth = graph.svg.getAttribute('width') ?? '';
     graph.svg.dataset.naturalHeight = graph.svg.getAttribute('height') ?? '';
     for (const [id, g] of graph.elements) {
@@ -594,7 +614,7 @@ export class LineageView {
     }
     if (id === null) {
       this.status.textContent =
-        `${graph.elements.size} nodes, ${graph.edges.length} edges. ` +
+        `${graph.nodeCount} nodes, ${graph.edges.length} edges. ` +
         'Click a node, or Tab to it and press Enter, for its details.';
       this.card.hidden = true;
       this.card.textContent = '';

@@ -464,6 +464,9 @@ class Nbgov(Magics):
         if self._sql is not None:
             with self.guard.running("sql lineage"):
                 events = self._sql.amend_events(events, accesses)
+        if self._models is not None:  # a fit's nbgov_model and column lineage; MLflow
+            with self.guard.running("model facets"):
+                events = self._models.amend_events(events, accesses)
         with self.guard.running("store"):
             self._write(events)
             self.runs_captured += 1
@@ -536,6 +539,8 @@ class Nbgov(Magics):
     @argument("--depth", type=int, default=2, help="job hops to follow (default 2)")
     @argument("--direction", choices=("up", "down", "both"), default="both", help="default both")
     @argument("--columns", action="store_true", help="also draw column-level lineage")
+    @argument("--interactive", "-i", action="store_true",
+              help="with depth, direction and tables/columns controls that re-query the store (nbgov.explore)")
     @line_magic("lineage")
     def lineage_view(self, line: str) -> Any:
         """Show the lineage graph of a node, or of this notebook (see ``nbgov.show``)."""
@@ -549,8 +554,9 @@ class Nbgov(Magics):
             raise UsageError("--depth must be 0 or more")
         try:
             with _access.calling():
-                return nbgov.show(node, depth=args.depth, direction=args.direction, columns=args.columns,
-                                  store=self._open_store())
+                show = nbgov.explore if args.interactive else nbgov.show
+                return show(node, depth=args.depth, direction=args.direction, columns=args.columns,
+                            store=self._open_store())
         except nbgov.NbgovError as exc:
             raise UsageError(f"%lineage: {exc}") from None
 

@@ -1,6 +1,7 @@
 """Views: lineage graphs (table and column level), cards, drift, PII and impact views,
-and the self-contained HTML report — the only package importing the ``graphviz``
-Python package and ipywidgets.
+the interactive explorer (ipywidgets controls that re-query the store) and the
+self-contained HTML report — the only package importing the ``graphviz`` Python package
+and ipywidgets.
 
 Every view renders everywhere: ``text/plain`` (stable, for nbval), ``text/html`` and,
 for lineage, nbgov's own MIME type :data:`MIME_TYPE` drawn by the JupyterLab extension.
@@ -9,7 +10,8 @@ for lineage, nbgov's own MIME type :data:`MIME_TYPE` drawn by the JupyterLab ext
 from __future__ import annotations
 
 from nbgov.views.cards import DatasetCard, JobCard, RunCard
-from nbgov.views.dot import DEFAULT_MAX_NODES, DotGraph, column_dot, lineage_dot
+from nbgov.views.dot import DEFAULT_MAX_NODES, DotGraph, column_dot, element_id, lineage_dot
+from nbgov.views.explore import LineageExplorer, explore
 from nbgov.views.governance import DriftView, ImpactView, PiiView
 from nbgov.views.lineage import MIME_TYPE, LineageView, show
 from nbgov.views.report import HtmlReport, build_report
@@ -23,11 +25,14 @@ __all__ = [
     "HtmlReport",
     "ImpactView",
     "JobCard",
+    "LineageExplorer",
     "LineageView",
     "PiiView",
     "RunCard",
     "build_report",
     "column_dot",
+    "element_id",
+    "explore",
     "lineage_dot",
     "show",
 ]

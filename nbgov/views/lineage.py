@@ -11,7 +11,8 @@ The payload (``version`` 1)::
     {"version": 1, "title": str, "dot": str, "columns_dot": str | None,
      "nodes": {DOT node id: {"kind": "DATASET"|"JOB"|"MODEL"|"DATASET_FIELD",
                              "label": str, "card": {...}}},
-     "notice": str | None}
+     "notice": str | None,
+     "level": "column"}            # only when the column level is to be shown first
 
 DOT node ids are Marquez node ids, so a renderer maps an SVG node's ``<title>`` back to
 ``nodes``. Nodes folded into a namespace group by a collapse have no entry.
@@ -127,12 +128,14 @@ class LineageView:
 
     Build it with :func:`show`. Attributes are plain data: ``root``, ``title``,
     ``graph`` (Marquez shape), ``table`` (:class:`~nbgov.views.dot.DotGraph`),
-    ``columns`` (the column-level one or None), ``nodes`` (the payload's node map).
+    ``columns`` (the column-level one or None), ``nodes`` (the payload's node map),
+    ``level`` (``table`` or ``column``: the level a renderer shows first).
     """
 
     def __init__(self, *, root: str, title: str, graph: Mapping[str, Any], table: DotGraph,
-                 columns: DotGraph | None, nodes: Mapping[str, Mapping[str, Any]]) -> None:
+                 columns: DotGraph | None, nodes: Mapping[str, Mapping[str, Any]], level: str = "table") -> None:
         self.root = root
+        self.level = "column" if level == "column" and columns is not None else "table"
         self.title = title
         self.graph = graph
         self.table = table
@@ -151,7 +154,7 @@ class LineageView:
 
     def to_payload(self) -> dict[str, Any]:
         """The ``application/vnd.nbgov.lineage+json`` data."""
-        return {
+        payload = {
             "version": PAYLOAD_VERSION,
             "title": self.title,
             "dot": self.table.dot,
@@ -159,6 +162,9 @@ class LineageView:
             "nodes": self.nodes,
             "notice": self.notice,
         }
+        if self.level == "column":
+            payload["level"] = "column"
+        return payload
 
     def __repr__(self) -> str:
         cols = f", columns={len(self.columns.nodes)}" if self.columns else ""
@@ -224,8 +230,9 @@ class LineageView:
 
 def build_view(store: Store, node_id: str | NodeId, *, depth: int = 2, direction: str = "both",
                columns: bool = False, max_nodes: int | None = DEFAULT_MAX_NODES,
-               cards: bool = True) -> LineageView:
-    """:func:`show` on an open store."""
+               cards: bool = True, level: str = "table") -> LineageView:
+    """:func:`show` on an open store; ``level="column"`` (with ``columns``) asks a renderer
+    to show the column level first."""
     graph, root, title = lineage_graph(store, node_id, depth=depth, direction=direction)
     by_id = {n["id"]: n for n in graph.get("graph", ())}
     first = lineage_dot(graph, root, max_nodes=max_nodes)
@@ -250,7 +257,8 @@ def build_view(store: Store, node_id: str | NodeId, *, depth: int = 2, direction
         for nid in col_dot.nodes:
             card = _field_card(col_nodes[nid])
             entries[nid] = {"kind": "DATASET_FIELD", "label": f"{card['field']} ({card['dataset']})", "card": card}
-    return LineageView(root=root, title=title, graph=graph, table=table, columns=col_dot, nodes=entries)
+    return LineageView(root=root, title=title, graph=graph, table=table, columns=col_dot, nodes=entries,
+                       level=level)
 
 
 def show(

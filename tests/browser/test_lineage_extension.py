@@ -1,8 +1,8 @@
 """The nbgov-lineage JupyterLab extension in a real JupyterLab and a real Chromium.
 
 Saved notebooks are written here with nbformat (unsigned, so untrusted) and opened with
-"No Kernel": the graphs must come from the saved outputs alone. One test runs a cell in a
-real kernel. Screenshots of each view go to tests/browser/artifacts/; the figures of the
+"No Kernel": the graphs must come from the saved outputs alone. Two tests run cells in a
+real kernel: one displays a bundle, one drives the ``nbgov.explore`` widget. Screenshots of each view go to tests/browser/artifacts/; the figures of the
 500-node test and the notebook sizes go to artifacts/figures.json.
 """
 
@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import pytest
 
 from tests.browser import bundles
@@ -248,4 +249,100 @@ def test_a_kernel_displaying_the_bundle_renders_it(page: Any, lab: Lab) -> None:
         shot(page, "kernel-display")
 
     assert titles(output) == set(bundles.TABLE_NODES)
+    assert page.dialogs == []
+
+
+def explorer_notebook(path: Path, store: Path, node: str) -> Path:
+    """A notebook whose one cell builds ``nbgov.explore`` on a real store (no outputs yet)."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "import nbgov\n"
+        "from nbgov.store import open_store\n"
+        f"store = open_store({str(store)!r})\n"
+        f"nbgov.explore({node!r}, store=store)"
+    ))
+    nbformat.write(nb, path)
+    return path
+
+
+def test_explorer_widget_requeries_the_kernel_and_redraws(page: Any, lab: Lab) -> None:
+    from playwright.sync_api import expect
+
+    from nbgov.store import open_store
+    from tests.views.conftest import pipeline_events
+
+    raw, customers, model = "dataset:file:/data/raw.csv", "dataset:postgres://db:5432:public.customers", \
+        "dataset:file:/models/m.pkl"
+    clean, train = "job:ns:clean", "job:ns:train"
+    with open_store(lab.root / "explore.db") as store:
+        assert not store.add_events(pipeline_events()).rejected
+    explorer_notebook(lab.root / "explore.ipynb", lab.root / "explore.db", model)
+    chunk = engine_chunk()
+    requests: list[str] = []
+    frames: list[int] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(len(payload))))
+
+    page.goto(lab.page_url("explore.ipynb"))
+    page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)
+    page.locator(".jp-Cell .jp-InputArea-editor").first.click()
+    page.keyboard.press("Shift+Enter")
+    widget = page.locator(".jp-OutputArea .nbgov-explore")
+    nodes = widget.locator(".nbgov-explore-output .nbgov-lineage svg g.node")
+    try:
+        expect(nodes).to_have_count(5, timeout=60_000)
+    finally:
+        shot(page, "explore-widget")
+    assert titles(widget) == {raw, clean, customers, train, model}
+    assert "5 nodes, 4 edges" in widget.locator(".nbgov-explore-status").inner_text()
+
+    # depth: the slider's handle takes the keyboard (two steps down: depth 0)
+    handle = widget.locator(".nbgov-explore-depth .noUi-handle")
+    handle.focus()
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")
+    expect(nodes).to_have_count(3, timeout=30_000)
+    assert titles(widget) == {customers, train, model}
+    assert "(depth 0)" in widget.locator(".nbgov-explore-status").inner_text()
+
+    # direction: upstream at depth 0 is the same three nodes, downstream of the model the model alone
+    widget.locator(".nbgov-explore-direction select").select_option(label="upstream")
+    expect(widget.locator(".nbgov-explore-status")).to_contain_text("upstream of")
+    assert titles(widget) == {customers, train, model}
+    widget.locator(".nbgov-explore-direction select").select_option(label="downstream")
+    expect(nodes).to_have_count(1, timeout=30_000)
+    assert titles(widget) == {model}
+
+    # another node, typed into the node box; upstream; then the column level, drawn first
+    box = widget.locator(".nbgov-explore-node input")
+    box.fill(customers)
+    box.press("Enter")
+    expect(nodes).to_have_count(3, timeout=30_000)
+    assert titles(widget) == {customers, train, model}
+    widget.locator(".nbgov-explore-direction select").select_option(label="upstream")
+    expect(widget.locator(".nbgov-explore-status")).to_contain_text(f"upstream of {customers}")
+    assert titles(widget) == {raw, clean, customers}
+    handle.focus()
+    page.keyboard.press("ArrowRight")  # depth 1: column lineage follows one hop
+    expect(widget.locator(".nbgov-explore-status")).to_contain_text("(depth 1)")
+    widget.locator(".nbgov-explore-level button", has_text="Columns").click()
+    column = widget.locator(".nbgov-explore-output .nbgov-lineage[data-level=column]")
+    expect(column.locator("svg g.node")).to_have_count(4, timeout=30_000)
+    fields = {d: [f"datasetField:{d.removeprefix('dataset:')}:{c}" for c in ("id", "email")] for d in (raw, customers)}
+    assert titles(column) == {*fields[raw], *fields[customers]}
+    assert titles(column, "svg g.edge > title") == {f"{a}->{b}" for a, b in zip(fields[raw], fields[customers])}
+    assert column.locator("button[data-level=column]").get_attribute("aria-pressed") == "true"
+    assert "4 nodes, 2 edges" in column.locator(".nbgov-lineage-status").inner_text()
+    shot(page, "explore-widget-columns")
+    # each dataset's cluster carries the dataset's id (from nbgov.views): its frame opens the dataset's card
+    column.locator(f'svg g.cluster[data-node-id="{raw}"] > path').first.click(position={"x": 8, "y": 8})
+    card = column.locator(".nbgov-lineage-card")
+    expect(card).to_have_attribute("data-node-id", raw)
+    assert card.locator("table.nbgov-card-schema tbody th").all_text_contents() == ["id", "email"]
+
+    # one engine per page, fetched from the server; no widget message carries it (it is 1.3 MB)
+    assert len([url for url in requests if chunk in url]) == 1
+    assert frames and max(frames) < 200_000
+    record("explore_widget_frames", {"count": len(frames), "max_bytes": max(frames), "total_bytes": sum(frames)})
     assert page.dialogs == []

@@ -7,7 +7,7 @@ from typing import Any
 
 from IPython.core.error import UsageError
 
-from nbgov.views import MIME_TYPE, LineageView
+from nbgov.views import MIME_TYPE, LineageExplorer, LineageView
 from tests.capture.conftest import _ipython, run, shell  # noqa: F401 - fixtures
 
 
@@ -37,6 +37,17 @@ def test_lineage_magic_shows_this_notebook_and_any_node(shell: Any, tmp_path: Pa
     assert set(one.result.table.nodes) == {out, cells[0]} and one.result.columns is not None
     # showing lineage reads the store but records nothing
     assert run(shell, "%lineage").result.table.nodes == view.table.nodes
+
+    explorer = run(shell, f"%lineage {out} --interactive --direction up --depth 0")
+    assert explorer.success, explorer.error_in_exec
+    assert isinstance(explorer.result, LineageExplorer)
+    assert set(explorer.result.view.table.nodes) == {out, cells[0]}
+    explorer.result.direction.value = "down"  # re-queries the extension's store
+    assert explorer.result.error is None and set(explorer.result.view.table.nodes) == {out}
+    data, _ = shell.display_formatter.format(explorer.result)
+    assert "application/vnd.jupyter.widget-view+json" in data and data["text/plain"].startswith("Lineage explorer")
+    assert run(shell, "%lineage -i").result.view.root == "job:notebook:test.ipynb"
+    assert run(shell, "%lineage").result.table.nodes == view.table.nodes  # still nothing recorded
 
 
 def test_lineage_magic_usage_errors(shell: Any) -> None:  # noqa: F811
