@@ -21,6 +21,7 @@ from nbgov.cli import DEMO_ROOT, cli, sample_events_path
 from nbgov.importing import read_events
 from nbgov.model.events import canonical_json
 from nbgov.store import open_store
+from nbgov.views.report import ENGINE_FILE, inline_script
 from tests.spec import assert_spec_valid
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -395,14 +396,37 @@ def test_demo_writes_store_and_self_contained_report(tmp_path: Path) -> None:
     assert str(store_path.relative_to(tmp_path)) in result.output and "report.html" in result.output
     page = report.read_text("utf-8")
     assert page.startswith("<!DOCTYPE html>")
-    assert not re.search(r"<script|<link|<img|<iframe|@import|url\(", page, re.I)
-    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page, re.I)
+    # the graph is drawn in the browser by the packaged WebAssembly Graphviz, inlined as it is …
+    engine = re.findall(r'<script id="nbgov-viz-engine">(.*?)</script>', page, re.DOTALL)
+    assert engine == [inline_script(ENGINE_FILE.read_text("utf-8"))], "the packaged engine is not inlined"
+    assert 'data-nbgov-drawing="engine"' in page and "dot` not found" not in result.output
+    # … and nothing else in the page loads or runs anything from anywhere
+    rest = page.replace(f'<script id="nbgov-viz-engine">{engine[0]}</script>', "")
+    assert re.findall(r"<script\b[^>]*>", rest) == ['<script id="nbgov-draw">']
+    assert not re.search(r"<link|<img|<iframe|@import|url\(", rest, re.IGNORECASE)
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", rest, re.IGNORECASE)
+    assert set(re.findall(r"https?://([^/\s\"'`\\)]+)", engine[0])) <= {"www.w3.org", "www.graphviz.org",
+                                                                        "libexpat.github.io"}
     for expected in ("total_spend", "DECIMAL(12,2)", "FAILED", "ValueError: Input contains NaN",
                      "dataset:file:/data/raw/orders.csv"):
-        assert expected in page
-    assert ("<svg" in page) == (__import__("shutil").which("dot") is not None)
+        assert expected in rest
     again = run("demo")
     assert "0 events stored, 10 already there" in again.output
+
+
+def test_demo_report_draws_its_graph_with_the_network_off(tmp_path: Path) -> None:
+    from tests.browser.offline import open_offline
+
+    assert run("demo").exit_code == 0
+    drawn = open_offline(tmp_path / ".nbgov" / "demo" / "report.html")
+    assert drawn.node_titles == [{
+        "dataset:file:/data/raw/customers.csv", "dataset:file:/data/raw/orders.csv",
+        "dataset:postgres://db.example.com:5432:analytics.public.customers_clean", FEATURES,
+        "dataset:file:/models/churn_model.pkl", "job:nbgov-demo:clean_customers", "job:nbgov-demo:build_features",
+        "job:nbgov-demo:train_churn_model",
+    }]
+    assert drawn.node_ids == drawn.node_titles  # ordinary node ids are their own element ids
+    assert [url for url in drawn.requests if not url.startswith("file://")] == []
 
 
 def test_html_report_and_dot_escape_hostile_names() -> None:

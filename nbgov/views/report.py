@@ -5,10 +5,11 @@ tags/PII, versions, schema alerts, drift and PII evidence where stored, and ever
 with its runs and their states. Nothing is fetched: styles are inline, and the graph is
 drawn, in this order of preference, by
 
-1. ``engine``: the WebAssembly Graphviz of ``@viz-js/viz`` (its standalone build,
-   ``viz-standalone.js``, defining the global ``Viz``), inlined in a ``<script>``; nbgov
-   looks for it at ``nbgov/views/static/viz-standalone.js`` (shipped by ``pip install``
-   once the labextension build copies it there) or takes the path given;
+1. ``engine`` (the default): the WebAssembly Graphviz of ``@viz-js/viz`` (its UMD build,
+   defining the global ``Viz``), inlined in ``<script id="nbgov-viz-engine">``; nbgov
+   takes the path given, else ``$NBGOV_VIZ_JS``, else
+   ``nbgov/views/static/viz-standalone.js``, which the JupyterLab extension's build
+   (``build:prod``, run by ``pip install``) copies there and every wheel ships;
 2. ``svg``: SVG from a system Graphviz ``dot``, inlined;
 3. ``dot``: the DOT text and a table of nodes and edges.
 
@@ -40,12 +41,14 @@ from nbgov.views.lineage import lineage_graph
 if TYPE_CHECKING:
     from nbgov.store import Store
 
-__all__ = ["ENGINE_FILE", "HtmlReport", "build_report", "default_engine"]
+__all__ = ["ENGINE_FILE", "ENGINE_SCRIPT_ID", "HtmlReport", "build_report", "default_engine", "inline_script"]
 
 #: where the WebAssembly Graphviz bundle is expected (copied from @viz-js/viz's lib/viz-standalone.js)
 ENGINE_FILE = Path(__file__).resolve().parent / "static" / "viz-standalone.js"
 #: environment variable naming another engine file
 ENGINE_ENV = "NBGOV_VIZ_JS"
+#: the ``id`` of the ``<script>`` element holding the inlined engine
+ENGINE_SCRIPT_ID = "nbgov-viz-engine"
 #: runs listed per job
 MAX_RUNS = 20
 
@@ -84,6 +87,7 @@ _SCRIPT = """
         var title = g.querySelector("title");
         var target = title && document.querySelector('[data-node-title="' + CSS.escape(title.textContent) + '"]');
         if (!target) { return; }
+        g.setAttribute("data-node-id", title.textContent);
         g.setAttribute("tabindex", "0");
         g.setAttribute("role", "link");
         g.setAttribute("aria-label", title.textContent);
@@ -299,13 +303,13 @@ def build_report(
         footer += f" from <code>{esc(store_label)}</code>"
     parts.append(f'<p class="nbgov-muted"><small>{footer}</small></p>')
     if script is not None:
-        parts.append(f"<script>{_inline(script)}</script>")
-        parts.append(f"<script>{_SCRIPT}</script>")
+        parts.append(f'<script id="{ENGINE_SCRIPT_ID}">{inline_script(script)}</script>')
+        parts.append(f'<script id="nbgov-draw">{_SCRIPT}</script>')
     parts.append("</body></html>")
     return HtmlReport(html="\n".join(parts) + "\n", drawing=mode, nodes=tuple(sorted(all_nodes)))
 
 
-def _inline(script: str) -> str:
+def inline_script(script: str) -> str:
     """Script text safe inside ``<script>``: no ``</script`` or ``<!--`` can end or confuse it."""
     return script.replace("</script", "<\\/script").replace("</SCRIPT", "<\\/SCRIPT").replace("<!--", "<\\!--")
 
