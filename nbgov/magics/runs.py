@@ -10,18 +10,21 @@ finished (only then is it known what it read and wrote), each with its true
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from nbgov.capture import columns
 from nbgov.capture.access import Access
 from nbgov.capture.profile import frame_kind
 from nbgov.emit.events import dataset, facet, run_event, to_dict
 from nbgov.magics.naming import IO_FACETS, data_source, dataset_for, notebook_url
 
-__all__ = ["CellRun", "Session", "cell_events", "session_event"]
+__all__ = ["CellRun", "Session", "cell_events", "python_of", "session_event"]
 
 log = logging.getLogger(__name__)
 
@@ -125,51 +128,83 @@ def _dataset(access: Access, cell: CellRun, notebook: str, profile: Profiler | N
     return dataset(namespace, name, fields=fields, facets=facets, io_facets=io, kind=access.direction)
 
 
-def _field_names(ds: Any) -> list[str]:
+def _fields(ds: Any) -> tuple[tuple[str, str], ...]:
+    """``(name, type)`` of a built dataset's ``schema`` facet."""
     schema = (ds.facets or {}).get("schema")
     fields = getattr(schema, "fields", None) if schema is not None else None
     if fields is None and isinstance(schema, dict):
         fields = schema.get("fields")
-    return [getattr(f, "name", None) or (f.get("name") if isinstance(f, dict) else None) for f in fields or ()]
+    out = []
+    for f in fields or ():
+        name = getattr(f, "name", None) or (f.get("name") if isinstance(f, dict) else None)
+        kind = getattr(f, "type", None) if not isinstance(f, dict) else f.get("type")
+        if name:
+            out.append((str(name), str(kind or "")))
+    return tuple(out)
 
 
-def _identity_lineage(built: list[tuple[Access, Any]]) -> None:
-    """Column lineage that is certain: the same object read and bound, or bound and written.
+#: cell magics whose body is Python (column lineage reads it); others (``%%sql``…) are not
+_PYTHON_BODIES = frozenset({"lineage", "time", "capture", "timeit", "prun"})
+_transformer: Any = None
 
-    ``customers = pd.read_csv("c.csv")`` reads the file into the very object the cell binds
-    to ``customers``; ``df.to_parquet("x.parquet")`` writes the very object ``df`` is. Where
-    an output's object is the object of an input (or, for a file written from a frame the
-    cell created, of that frame), each column present in both schemas is an IDENTITY edge
-    — no guess about what pandas code did in between. Other pandas steps (merges,
-    aggregations) get no column lineage: their mapping is not known.
+
+@functools.lru_cache(maxsize=256)
+def python_of(source: str) -> str:
+    """The Python a cell's source runs, for the static column-lineage pass ("" for none).
+
+    A ``%%lineage`` (``%%time``, ``%%capture``) cell is its body; another cell magic
+    (``%%sql``, ``%%bash``) has no Python; line magics and shell escapes are turned into
+    Python by IPython's own transformer.
     """
-    by_object: dict[int, list[tuple[Access, Any]]] = {}
+    global _transformer
+    text = source
+    stripped = text.lstrip()
+    if stripped.startswith("%%"):
+        first, _, body = stripped.partition("\n")
+        magic = first[2:].split(None, 1)[0] if first[2:].strip() else ""
+        if magic not in _PYTHON_BODIES:
+            return ""
+        text = body
+    if "%" in text or "!" in text or "?" in text:
+        try:
+            ast.parse(text)
+        except SyntaxError:
+            if _transformer is None:
+                from IPython.core.inputtransformer2 import TransformerManager
+
+                _transformer = TransformerManager()
+            text = _transformer.transform_cell(text)
+        except (ValueError, MemoryError, RecursionError):
+            return ""
+    return text
+
+
+def _column_lineage(built: list[tuple[Access, Any]], cell: CellRun, report: Reporter) -> None:
+    """The ``columnLineage`` facet of each output that has none yet (see
+    :mod:`nbgov.capture.columns`): from the cell's Python (cached per source) and the
+    columns of what it read and wrote. Outputs of SQL keep the SQL's lineage."""
+    sides = []
     for access, ds in built:
-        if access.obj is not None:
-            by_object.setdefault(id(access.obj), []).append((access, ds))
-    for group in by_object.values():
-        if len(group) < 2:
-            continue
-        for access, ds in group:
-            if access.direction != "output" or "columnLineage" in (ds.facets or {}):
-                continue
-            sources = [(a, d) for a, d in group if a.direction == "input"] or [
-                (a, d) for a, d in group if a is not access and a.location.kind == "dataframe"
-            ]
-            mine = _field_names(ds)
-            fields: dict[str, Any] = {}
-            for _, src in sources:
-                theirs = set(_field_names(src))
-                for name in mine:
-                    if name in theirs:
-                        fields.setdefault(name, {"inputFields": []})["inputFields"].append({
-                            "namespace": src.namespace, "name": src.name, "field": name,
-                            "transformations": [{"type": "DIRECT", "subtype": "IDENTITY",
-                                                 "description": "the same object", "masking": False}],
-                        })
-            if fields:
-                ds.facets = dict(ds.facets or {})
-                ds.facets["columnLineage"] = facet("columnLineage", {"fields": fields})
+        loc = access.location
+        facets = ds.facets or {}
+        sides.append(columns.Side(
+            direction=access.direction, kind=loc.kind, namespace=ds.namespace, name=ds.name, fields=_fields(ds),
+            var=loc.get("name") if loc.kind == "dataframe" else None,
+            path=loc.get("path") or loc.get("url"), table=loc.get("table"), query=access.query, obj=access.obj,
+            fixed=access.direction == "output" and (
+                "columnLineage" in facets or access.via == "%%sql" or bool(access.query)),
+        ))
+    if not any(s.direction == "output" and not s.fixed and s.fields for s in sides):
+        return
+    program = None
+    try:
+        program = columns.analyse(python_of(cell.source))
+    except Exception as exc:  # noqa: BLE001 - the names still match without the code
+        report("column lineage", exc)
+    for index, payload in columns.cell_column_lineage(None, sides, program=program or columns.EMPTY).items():
+        ds = built[index][1]
+        ds.facets = dict(ds.facets or {})
+        ds.facets["columnLineage"] = facet("columnLineage", payload)
 
 
 def cell_events(
@@ -206,7 +241,7 @@ def cell_events(
         (inputs if access.direction == "input" else outputs).append(ds)
         built.append((access, ds))
     try:
-        _identity_lineage(built)
+        _column_lineage(built, cell, report)
     except Exception as exc:  # noqa: BLE001 - the run is kept without these column edges
         report("column lineage", exc)
     job_facets: dict[str, Any] = {"sourceCodeLocation": facet("sourceCodeLocation", {

@@ -1,5 +1,6 @@
-"""Column lineage that capture knows for certain: the same object read and bound, or
-bound and written — and none where a pandas step's mapping is unknown."""
+"""Column lineage of simple pandas cells in a shell: the same object read and bound, or
+bound and written, is IDENTITY; a groupby gives its key and aggregation edges (many more
+idioms: test_pandas_column_lineage.py)."""
 
 from __future__ import annotations
 
@@ -40,13 +41,24 @@ def test_read_bind_and_write_are_identity_edges(shell: Any, tmp_path: Path) -> N
     }
 
 
-def test_a_transformed_frame_gets_no_guessed_column_lineage(shell: Any, tmp_path: Path) -> None:
+def test_a_groupby_gets_key_and_aggregation_edges(shell: Any, tmp_path: Path) -> None:
     pd.DataFrame({"id": [1, 2], "amount": [1.0, 2.0]}).to_csv(tmp_path / "in.csv", index=False)
     run(shell, "%load_ext nbgov")
     run(shell, "import pandas as pd\nraw = pd.read_csv('in.csv')")
     run(shell, "total = raw.groupby('id', as_index=False)['amount'].sum()\ntotal.to_parquet('total.parquet')")
     run(shell, "%unload_ext nbgov")
     events = stored_events(tmp_path / "lineage.db")
-    # raw -> total is a groupby: unknown mapping, no edges; total -> total.parquet is the same object
-    assert _column_lineage(events, "/total") == {}
+    assert_spec_valid(events)
+    (total,) = [o for e in events if e.get("eventType") == "COMPLETE" for o in e.get("outputs", [])
+                if o["name"].endswith("/total")]
+    facet = total["facets"]["columnLineage"]
+    raw = ("dataframe://notebook", "test.ipynb/raw")
+    assert {f: [(i["namespace"], i["name"], i["field"], [(t["type"], t["subtype"]) for t in i["transformations"]])
+                for i in spec["inputFields"]] for f, spec in facet["fields"].items()} == {
+        "id": [(*raw, "id", [("DIRECT", "IDENTITY")])],          # the group key, as it is
+        "amount": [(*raw, "amount", [("DIRECT", "AGGREGATION")])],  # summed per key
+    }
+    assert [(i["field"], [t["subtype"] for t in i["transformations"]]) for i in facet["dataset"]] == [
+        ("id", ["GROUP_BY"])]
+    # total -> total.parquet: the frame the cell bound, written as it is
     assert set(_column_lineage(events, "total.parquet")) == {"id", "amount"}
