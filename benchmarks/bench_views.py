@@ -9,7 +9,10 @@ Prints one table: DOT for an in-memory Marquez-shaped graph of ``--nodes`` nodes
 ``Digraph.node``/``edge`` API on the same shape (plain ids: the package's quoting would
 split Marquez ids on ':' into ports). Then ``nbgov.show`` on a SQLite store (150 nodes
 with cards; 500 nodes collapsed) and the size of its MIME payload, i.e. what one graph
-adds to a saved notebook. Target (issue 6): DOT for 10,000 nodes < 200 ms.
+adds to a saved notebook; ``nbgov.explore`` re-querying on a control change and the size
+of the Output widget state it sends; ``nbgov.build_report`` with the packaged WebAssembly
+Graphviz inlined and without, and the size of each page. Target (issue 6): DOT for
+10,000 nodes < 200 ms.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import graphviz
 
 from nbgov import render
 from nbgov.store import open_store
-from nbgov.views import MIME_TYPE, lineage_dot, show
+from nbgov.views import MIME_TYPE, build_report, explore, lineage_dot, show
 
 PRODUCER = "https://github.com/nbgov/nbgov/tree/bench"
 SCHEMA = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent"
@@ -134,8 +137,22 @@ def main() -> None:
             (f"nbgov.show, SQLite, {len(view_big.graph['graph'])} nodes collapsed",
              timed(lambda: show("dataset:hub:src", depth=1, store=big), args.repeat)),
         ]
-        sizes = [(label, len(json.dumps(v._repr_mimebundle_()[MIME_TYPE]).encode()))
+        sizes = [(f"MIME payload of a {label}", len(json.dumps(v._repr_mimebundle_()[MIME_TYPE]).encode()))
                  for label, v in (("151-node view", view_small), ("501-node view (collapsed)", view_big))]
+        explorer = explore("dataset:hub:src", depth=1, store=small)
+
+        def flip() -> None:
+            explorer.direction.value = "down" if explorer.direction.value == "both" else "both"
+
+        rows.append(("nbgov.explore: a control change re-queries and re-renders, 151 nodes", timed(flip, args.repeat)))
+        sizes.append(("Output widget state per re-render, 151-node view",
+                      len(json.dumps(explorer.output.get_state()["outputs"]).encode())))
+        for engine, label in ((None, "with the WebAssembly Graphviz inlined"), (False, "without an engine")):
+            built = build_report(small, ["dataset:hub:src"], depth=1, engine=engine)
+            rows.append((f"nbgov.build_report, 151 nodes, {label} ({built.drawing})",
+                         timed(lambda e=engine: build_report(small, ["dataset:hub:src"], depth=1, engine=e),
+                               args.repeat)))
+            sizes.append((f"report page, 151 nodes, {label}", len(built.html.encode())))
         small.close()
         big.close()
     width = max(len(r[0]) for r in rows)
@@ -144,7 +161,7 @@ def main() -> None:
         print(f"{label:<{width}}  {ms:9.1f}")
     print()
     for label, size in sizes:
-        print(f"MIME payload of a {label}: {size / 1024:.1f} KiB")
+        print(f"{label}: {size / 1024:.1f} KiB")
 
 
 if __name__ == "__main__":
