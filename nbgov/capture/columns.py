@@ -78,6 +78,10 @@ class Step:
 
     def then(self, later: Step) -> Step:
         """This step followed by ``later`` (an INDIRECT part makes the whole INDIRECT)."""
+        if later is IDENTITY:
+            return self
+        if self is IDENTITY:
+            return later
         if self.type == INDIRECT:
             return self
         if later.type == INDIRECT:
@@ -93,12 +97,18 @@ class Step:
         return Step(DIRECT, subtype, masking, description)
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": self.type, "subtype": self.subtype}
-        if self.description:
-            out["description"] = self.description
-        if self.type == DIRECT:
-            out["masking"] = self.masking
-        return out
+        """The facet form (``masking`` on DIRECT steps, as ``nbgov.sql`` writes it)."""
+        return dict(_step_dict(self))
+
+
+@functools.lru_cache(maxsize=512)
+def _step_dict(step: Step) -> tuple[tuple[str, Any], ...]:
+    out: list[tuple[str, Any]] = [("type", step.type), ("subtype", step.subtype)]
+    if step.description:
+        out.append(("description", step.description))
+    if step.type == DIRECT:
+        out.append(("masking", step.masking))
+    return tuple(out)
 
 
 IDENTITY = Step(DIRECT, "IDENTITY")
@@ -436,6 +446,12 @@ def _dotted(node: ast.AST) -> str | None:
     return None
 
 
+def _mask_constant(node: ast.AST) -> bool:
+    """A string constant that hides what it stands for (``"***"``, ``"[REDACTED]"``)."""
+    return isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value.strip()) >= 3 \
+        and is_mask_literal(node.value)
+
+
 def _has_mask_literal(call: ast.Call) -> bool:
     values = [*call.args, *(k.value for k in call.keywords)]
     return any(isinstance(v, ast.Constant) and isinstance(v.value, str) and is_mask_literal(v.value) for v in values)
@@ -691,6 +707,8 @@ class _Analyser:
             return self.call(node)
         if isinstance(node, ast.BinOp):
             left, right = self.ev(node.left), self.ev(node.right)
+            if isinstance(node.op, ast.Add) and any(_mask_constant(side) for side in (node.left, node.right)):
+                return _union([left, right], _masked("mask literal"))  # v.str[:2] + "***"
             if isinstance(left, Frame) and isinstance(right, Frame) and not (left.selected or right.selected):
                 return Frame((_as_root(left), _as_root(right)), through=TRANSFORMATION)
             if isinstance(left, Frame) and not left.selected and not isinstance(right, (Frame, Column)):
@@ -1208,7 +1226,7 @@ class _Analyser:
         if isinstance(given, (ast.List, ast.Tuple)) and len(given.elts) == 2:
             for i, e in enumerate(given.elts):
                 s = _const_str(e)
-                if s:
+                if s is not None:
                     suffixes.append((i, s))
         elif not join:
             suffixes += [(0, "_x"), (1, "_y")]
@@ -1218,6 +1236,8 @@ class _Analyser:
                 suffixes.append((i, s))
         if join and not any(i == 1 for i, _ in suffixes):
             suffixes.append((1, "_right"))  # polars' default
+        if join and not any(i == 0 for i, _ in suffixes):
+            suffixes.append((0, ""))  # the left side keeps its names
         keys = frozenset(lkeys) & frozenset(rkeys) if lkeys == rkeys else frozenset()
         return Frame((lroot, rroot), dataset=dataset, suffixes=tuple(suffixes), keys=keys)
 
@@ -1361,7 +1381,7 @@ class _Analyser:
         if method in _PRESERVE or method in ("sort_values", "sort", "dropna", "drop_nulls", "drop_duplicates",
                                              "unique", "copy", "head", "tail", "sample", "reset_index"):
             return Column(col.deps, col.rows, col.name)
-        if method in _AGG:
+        if method in _AGG and not col.accessor:  # .str.len(), .dt.max… work per value
             return Column(_unique((*_direct_only(col.deps, AGGREGATION), *_union(values, AGGREGATION).deps)),
                           col.rows, col.name)
         extra = _union(values, TRANSFORMATION)
@@ -1630,15 +1650,25 @@ class _Resolver:
                 names = [col[len(prefix):len(col) - len(suffix) if suffix else None]]
             else:
                 return out
-        step = IDENTITY if isinstance(col, str) and col in frame.keys else frame.through
+        key = isinstance(col, str) and col in frame.keys
+        step = IDENTITY if key else frame.through
+        per_root: list[list[Edge]] = []
         for index, r in enumerate(frame.roots):
             found: list[Edge] = []
             for name in names:
                 found += self.column(r, name, depth)
             if not found and isinstance(col, str):
                 for i, suffix in frame.suffixes:
-                    if i == index and col.endswith(suffix) and len(col) > len(suffix):
+                    if i == index and suffix and col.endswith(suffix) and len(col) > len(suffix):
                         found += self.column(r, col[:-len(suffix)], depth)
+            per_root.append(found)
+        if frame.suffixes and not key and sum(1 for f in per_root if f) > 1:
+            # a name on both sides of a merge that is not a key: it keeps its name only on the
+            # side whose suffix is empty (the other side's copy was renamed)
+            plain = {i for i, suffix in frame.suffixes if suffix == ""}
+            if plain:
+                per_root = [f if i in plain else [] for i, f in enumerate(per_root)]
+        for found in per_root:
             out += self._via(found, step)
         return out
 
@@ -1751,7 +1781,7 @@ def cell_column_lineage(code: str | None, sides: Sequence[Side], *, cwd: str | N
         elif index in writes:
             frame = writes[index]
         edges, rows = _edges_for(index, side, frame, sides, resolver)
-        payload = _payload(index, sides, edges, rows)
+        payload = _payload(index, sides, edges, rows, resolver.fields)
         if payload is not None:
             out[index] = payload
     return out
@@ -1822,17 +1852,19 @@ def _by_name(index: int, name: str, sides: Sequence[Side], resolver: _Resolver) 
 
 
 def _payload(index: int, sides: Sequence[Side], edges: Mapping[str, list[Edge]],
-             rows: list[Edge]) -> dict[str, Any] | None:
+             rows: list[Edge], types: Sequence[Mapping[str, str]]) -> dict[str, Any] | None:
     me = sides[index]
-    my_types = dict(me.fields)
+    my_types = types[index]
     fields: dict[str, Any] = {}
     for name, found in edges.items():
+        if not found:
+            continue
         per_input: dict[tuple[str, str, str], list[Step]] = {}
         for i, f, step in found:
             src = sides[i]
-            if src.key == me.key and f == name:
+            if f == name and src.key == me.key:
                 continue  # a column of a frame changed in place, from itself: no edge
-            if step.type == DIRECT and step.subtype == "IDENTITY" and dict(src.fields).get(f) != my_types.get(name):
+            if step.type == DIRECT and step.subtype == "IDENTITY" and types[i].get(f) != my_types.get(name):
                 step = Step(DIRECT, "TRANSFORMATION", step.masking, step.description)  # the type changed
             steps = per_input.setdefault((src.namespace, src.name, f), [])
             if step not in steps:
@@ -1862,6 +1894,8 @@ def _payload(index: int, sides: Sequence[Side], edges: Mapping[str, list[Edge]],
 def _settle(steps: list[Step]) -> list[Step]:
     """One input field's transformations: a masking DIRECT step replaces the unmasked DIRECT
     ones (the value that arrives is masked), the same-name guess yields to a derivation."""
+    if len(steps) == 1:
+        return steps
     direct = [s for s in steps if s.type == DIRECT]
     indirect = [s for s in steps if s.type == INDIRECT]
     if any(s.masking for s in direct):

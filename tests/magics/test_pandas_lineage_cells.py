@@ -1,0 +1,144 @@
+"""Column lineage of pandas cells in an in-process shell: which source the static pass reads
+(``%%lineage`` bodies, line magics), edges across cells, spec-valid events, and the guard
+(a failing column-lineage step is one counted notice; the cell and its run are unchanged)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from nbgov import magics
+from nbgov.capture import columns
+from nbgov.magics.runs import python_of
+from tests.capture.conftest import run, stored_events
+from tests.spec import assert_spec_valid
+
+FRAMES = "dataframe://notebook"
+
+
+@pytest.mark.parametrize(("source", "python"), [
+    ("df2 = df[['a']]", "df2 = df[['a']]"),
+    ("%%sql --out x\nSELECT 1", ""),
+    ("%%bash\necho hi", ""),
+    ("%%lineage --owner team:x\nout = df.copy()\n", "out = df.copy()\n"),
+    ("%%time\nout = df.copy()", "out = df.copy()"),
+])
+def test_the_python_a_cell_runs(source: str, python: str) -> None:
+    assert python_of(source) == python
+
+
+def test_line_magics_become_python() -> None:
+    code = python_of("%config SqlMagics.duckdb = 'w.duckdb'\nout = df.assign(x=1)\n!ls")
+    assert "out = df.assign(x=1)" in code and "get_ipython()" in code
+    assert "out" in columns.analyse(code).frames
+
+
+def _outputs(events: list[dict], suffix: str) -> dict:
+    (out,) = [o for e in events if e.get("eventType") == "COMPLETE" for o in e.get("outputs", [])
+              if o["name"].endswith(suffix)]
+    return out
+
+
+def _edges(out: dict) -> dict[str, set[tuple]]:
+    facet = out.get("facets", {}).get("columnLineage") or {"fields": {}}
+    return {f: {(i["name"].rsplit("/", 1)[-1], i["field"], t["subtype"], t.get("masking"))
+                for i in spec["inputFields"] for t in i["transformations"]}
+            for f, spec in facet["fields"].items()}
+
+
+def test_a_pandas_pipeline_across_cells(shell: Any, tmp_path: Path) -> None:
+    pd.DataFrame({"id": [1, 2], "email": ["a@x.io", "b@y.io"], "amount": [3.0, 4.0]}).to_csv(
+        tmp_path / "in.csv", index=False)
+    run(shell, "%load_ext nbgov")
+    run(shell, "%config Nbgov.classify_outputs = False")
+    run(shell, "import hashlib\nimport pandas as pd\nraw = pd.read_csv('in.csv')")
+    result = run(shell, "%%lineage --owner team:data\n"
+                        "out = raw[raw.amount > 0].assign(\n"
+                        "    domain=raw['email'].str.split('@').str[1],\n"
+                        "    email_hash=raw['email'].map(lambda e: hashlib.sha256(e.encode()).hexdigest()),\n"
+                        ").drop(columns=['email'])\n"
+                        "out.to_parquet('out.parquet')\n"
+                        "len(out)")
+    assert result.result == 2
+    run(shell, "%unload_ext nbgov")
+    events = stored_events(tmp_path / "lineage.db")
+    assert_spec_valid(events)
+    assert _edges(_outputs(events, "/raw")) == {c: {("in.csv", c, "IDENTITY", False)} for c in ("id", "email", "amount")}
+    assert _edges(_outputs(events, "/out")) == {
+        "id": {("raw", "id", "IDENTITY", False)}, "amount": {("raw", "amount", "IDENTITY", False)},
+        "domain": {("raw", "email", "TRANSFORMATION", False)},
+        "email_hash": {("raw", "email", "TRANSFORMATION", True)},
+    }
+    out = _outputs(events, "/out")
+    assert [(i["field"], i["transformations"][0]["subtype"]) for i in out["facets"]["columnLineage"]["dataset"]] == [
+        ("amount", "FILTER")]
+    assert _edges(_outputs(events, "out.parquet")) == {
+        c: {("out", c, "IDENTITY", False)} for c in ("id", "amount", "domain", "email_hash")}
+
+
+def test_sql_outputs_keep_the_sql_lineage(shell: Any, tmp_path: Path) -> None:
+    run(shell, "%load_ext nbgov")
+    run(shell, "%config Nbgov.classify_outputs = False")
+    run(shell, "import pandas as pd\nraw = pd.DataFrame({'id': [1], 'email': ['a@x.io']})")
+    run(shell, "%%sql --out picked\nSELECT id, upper(email) AS email FROM raw")
+    run(shell, "%unload_ext nbgov")
+    events = stored_events(tmp_path / "lineage.db")
+    assert_spec_valid(events)
+    # the SQL's TRANSFORMATION of email, not a same-name guess
+    assert _edges(_outputs(events, "/picked")) == {"id": {("raw", "id", "IDENTITY", False)},
+                                                    "email": {("raw", "email", "TRANSFORMATION", False)}}
+
+
+def _ext(shell: Any) -> Any:
+    return magics.extension_for(shell)
+
+
+def test_a_failing_static_pass_is_a_notice_and_names_still_match(shell: Any, tmp_path: Path, capsys,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    run(shell, "%load_ext nbgov")
+    run(shell, "%config Nbgov.classify_outputs = False")
+    run(shell, "import pandas as pd\nraw = pd.DataFrame({'id': [1, 2], 'v': [3, 4]})")
+    capsys.readouterr()
+
+    def broken(code: str) -> Any:
+        raise RuntimeError("static pass broke")
+
+    monkeypatch.setattr(columns, "analyse", broken)
+    result = run(shell, "out = raw[['id', 'v']]\nout['v'] = out['v'] * 2\nout.shape")
+    result2 = run(shell, "out2 = raw.copy()\nout2.shape")
+    err = capsys.readouterr().err
+    assert result.result == (2, 2) and result.error_in_exec is None and result2.result == (2, 2)
+    assert err.count("nbgov: column lineage failed (RuntimeError: static pass broke)") == 1  # once per kind
+    assert _ext(shell).guard.counts["column lineage"] == 2
+    run(shell, "%unload_ext nbgov")
+    events = stored_events(tmp_path / "lineage.db")
+    assert_spec_valid(events)
+    # without the code, the names still match: IDENTITY where the column still shares its
+    # memory with raw's (a copy-on-write selection), TRANSFORMATION where the values changed
+    assert _edges(_outputs(events, "/out")) == {"id": {("raw", "id", "IDENTITY", False)},
+                                                 "v": {("raw", "v", "TRANSFORMATION", False)}}
+
+
+def test_a_failing_resolution_leaves_the_run_without_the_facet(shell: Any, tmp_path: Path, capsys,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    run(shell, "%load_ext nbgov")
+    run(shell, "%config Nbgov.classify_outputs = False")
+    run(shell, "import pandas as pd\nraw = pd.DataFrame({'id': [1, 2]})")
+    capsys.readouterr()
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise KeyError("boom")
+
+    monkeypatch.setattr(columns, "cell_column_lineage", broken)
+    result = run(shell, "out = raw.copy()\nout.shape")
+    err = capsys.readouterr().err
+    assert result.result == (2, 1) and result.error_in_exec is None
+    assert "nbgov: column lineage failed (KeyError" in err
+    run(shell, "%unload_ext nbgov")
+    events = stored_events(tmp_path / "lineage.db")
+    assert_spec_valid(events)
+    out = _outputs(events, "/out")  # the run and its datasets are kept, without column lineage
+    assert "columnLineage" not in out.get("facets", {})
