@@ -410,6 +410,21 @@ def _informative(facet: Mapping[str, Any]) -> bool:
     return bool(facet["dataset"]) or any(v["inputFields"] for v in facet["fields"].values())
 
 
+def _written_file_columns(connection: _DuckDB | _Alchemy, location: Location) -> dict[str, str] | None:
+    """The columns and types of a file a statement wrote (``COPY (…) TO 'out.parquet'``), as
+    DuckDB describes the file it wrote: the query's result columns with Parquet's exact types,
+    or the types DuckDB reads back from CSV / JSON. None when the engine cannot describe
+    files (SQLAlchemy) or the target is not one readable file (a partitioned folder)."""
+    path = location.get("path")
+    if not path or not os.path.isfile(path):
+        return None
+    try:
+        return connection.describe_file(path)
+    except Exception:  # noqa: BLE001 - a format DuckDB cannot read back: the file keeps no schema
+        log.debug("cannot describe %s", path, exc_info=True)
+        return None
+
+
 def _parts(name: str) -> tuple[str, ...]:
     return tuple(p.strip('"').lower() for p in name.split("."))
 
@@ -748,6 +763,8 @@ class SqlMagics(Magics):
                 written[statement.output] = merge_facets(written.get(statement.output), facet)
         for name, facet in written.items():
             cols = columns_of.get(name)
+            if cols is None and locations[name].kind == "file":  # COPY … TO 'file': what DuckDB wrote
+                cols = _written_file_columns(connection, locations[name])
             accesses.append(Access("output", locations[name], VIA, fields=tuple(cols.items()) if cols else None,
                                    facets={"columnLineage": facet} if _informative(facet) else {}))
         last = lineage.statements[-1] if lineage.statements else None
