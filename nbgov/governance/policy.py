@@ -16,8 +16,10 @@ Rules (names as written in the YAML file):
     ``PII.Sensitive``; any ``pii`` info-type tag counts as ``PII``) flows into a written
     dataset whose namespace is not in ``allowed_namespaces`` (``fnmatch`` patterns, default
     ``["dataframe://*"]``). A flow follows column-lineage edges (DIRECT, unmasked) and,
-    where none were recorded, same-named columns through jobs (see
-    :mod:`nbgov.governance.modelcard`). The report gives the path of columns.
+    for columns without recorded edges, same-named columns through jobs (see
+    :mod:`nbgov.governance.modelcard`). Every column of a written dataset is checked: those
+    of its ``schema`` facet and those its column lineage names (an output without a schema
+    facet is not skipped). The report gives the path of columns.
 ``sensitive-model``
     No model is trained on a feature tagged with one of ``tags`` (default
     ``["PII.Sensitive"]``) unless its current training run is approved (``nbgov approve``).
@@ -70,7 +72,7 @@ from nbgov.governance.impact import dataset_kind
 from nbgov.governance.modelcard import ModelCard, model_card, traced_tags
 from nbgov.governance.ownership import owners_of
 from nbgov.governance.schema import alerts_for_run
-from nbgov.governance.tags import Tag, TagError, TagFinding
+from nbgov.governance.tags import Tag, TagError, TagFinding, effective_tags
 from nbgov.model.nodes import NodeId
 
 if TYPE_CHECKING:
@@ -450,11 +452,27 @@ def _flows(store: Store, scope: _Scope, wanted: Sequence[str]) -> list[TagFindin
     found: list[TagFinding] = []
     for node, (ns, name) in scope.written.items():
         fields = [f["name"] for f in scope.datasets.get(node, {}).get("fields") or () if isinstance(f, Mapping)]
-        for column in fields:
-            for finding in traced_tags(store, NodeId.dataset(ns, name), column):
+        derived = _derived_columns(store, ns, name)
+        for column in dict.fromkeys([*fields, *sorted(derived)]):
+            if column in derived:  # recorded column lineage decides (a masking edge stops the flow)
+                tags = effective_tags(store, str(NodeId.dataset_field(ns, name, column)))
+            else:  # no column edges: same-named columns through the jobs
+                tags = traced_tags(store, NodeId.dataset(ns, name), column)
+            for finding in tags:
                 if finding.inherited and _tag_matches(finding.key, finding.value, wanted):
                     found.append(finding)
     return found
+
+
+def _derived_columns(store: Store, ns: str, name: str) -> set[str]:
+    """The columns of a dataset that have recorded column lineage (whether or not the
+    dataset has a ``schema`` facet: ``COPY … TO 'file'`` may leave none)."""
+    try:
+        edges = store.column_edges(NodeId.dataset(ns, name), 1, direction="up")
+    except NodeNotFoundError:
+        return set()
+    return {e["output"]["field"] for e in edges
+            if e["output"]["namespace"] == ns and e["output"]["dataset"] == name and e["output"]["field"]}
 
 
 def _pii_flow(store: Store, scope: _Scope, opts: Mapping[str, Any], **_: Any) -> tuple[int, list[Violation]]:
