@@ -54,12 +54,12 @@ def squash(text: str) -> str:
 
 def fences(text: str) -> Iterator[tuple[str, str, int]]:
     """``(language, body, line)`` of every fenced code block of a markdown text."""
-    for m in re.finditer(r"^```([\w+-]*)[^\n]*\n(.*?)^```\s*$", text, re.S | re.M):
+    for m in re.finditer(r"^```([\w+-]*)[^\n]*\n(.*?)^```\s*$", text, re.DOTALL | re.MULTILINE):
         yield m.group(1), m.group(2), text.count("\n", 0, m.start()) + 1
 
 
 def without_code(text: str) -> str:
-    text = re.sub(r"^```.*?^```\s*$", "", text, flags=re.S | re.M)
+    text = re.sub(r"^```.*?^```\s*$", "", text, flags=re.DOTALL | re.MULTILINE)
     return re.sub(r"`[^`\n]*`", "", text)
 
 
@@ -72,7 +72,11 @@ def test_cli_page_is_generated_from_help_and_current() -> None:
 
 def test_every_command_and_option_is_in_its_generated_block() -> None:
     text = page("cli.md")
-    blocks = dict(re.findall(r"<!-- BEGIN GENERATED: nbgov ([\w-]+) --help .*?-->\n(.*?)<!-- END GENERATED", text, re.S))
+    blocks = dict(
+        re.findall(
+            r"<!-- BEGIN GENERATED: nbgov ([\w-]+) --help .*?-->\n(.*?)<!-- END GENERATED", text, re.DOTALL
+        )
+    )
     assert set(blocks) == set(cli.commands)
     for name, command in cli.commands.items():
         section = text.split(f"\n## nbgov {name}\n", 1)[1].split("\n## ", 1)[0]
@@ -80,7 +84,9 @@ def test_every_command_and_option_is_in_its_generated_block() -> None:
         for param in command.params:
             if isinstance(param, click.Option):
                 for opt in (*param.opts, *param.secondary_opts):
-                    assert re.search(rf"(?<![\w-]){re.escape(opt)}(?![\w-])", blocks[name]), f"nbgov {name} {opt}"
+                    assert re.search(rf"(?<![\w-]){re.escape(opt)}(?![\w-])", blocks[name]), (
+                        f"nbgov {name} {opt}"
+                    )
             else:
                 assert (param.metavar or param.name.upper()) in blocks[name], f"nbgov {name} {param.name}"
 
@@ -89,7 +95,9 @@ def test_every_command_and_option_is_in_its_generated_block() -> None:
 def test_configuration_trait_table_is_generated_and_current() -> None:
     gen = tool("gen_config_docs")
     current = page("configuration.md")
-    assert gen.render(current) == current, "docs/configuration.md is stale: run python tools/gen_config_docs.py"
+    assert gen.render(current) == current, (
+        "docs/configuration.md is stale: run python tools/gen_config_docs.py"
+    )
 
 
 def test_every_trait_is_documented() -> None:
@@ -134,7 +142,8 @@ def test_every_nbgov_environment_variable_is_documented() -> None:
 
 def test_every_openlineage_setting_nbgov_reads_is_documented() -> None:
     found = environment_variables("OPENLINEAGE_") | {
-        v for v in environment_variables("OPENLINEAGE__") if not v.endswith("__")}
+        v for v in environment_variables("OPENLINEAGE__") if not v.endswith("__")
+    }
     assert {"OPENLINEAGE_URL", "OPENLINEAGE_CONFIG", "OPENLINEAGE_DISABLED"} <= found
     text = page("configuration.md")
     for name in sorted(found):
@@ -157,14 +166,20 @@ def test_configuration_examples_load(tmp_path: Path, monkeypatch: pytest.MonkeyP
     for _, body, _ in fences(page("configuration.md")):
         first = body.split("\n", 1)[0]
         if first.startswith("# file: "):
-            examples[first[len("# file: "):].strip()] = body
-    assert set(examples) >= {"ipython_config.py", "policy.yaml", "taxonomy.yaml", "custom.yaml", "openlineage.yml"}
+            examples[first[len("# file: ") :].strip()] = body
+    assert set(examples) >= {
+        "ipython_config.py",
+        "policy.yaml",
+        "taxonomy.yaml",
+        "custom.yaml",
+        "openlineage.yml",
+    }
     for name, body in examples.items():
         path = tmp_path / name
         path.write_text(body, encoding="utf-8")
         if name == "ipython_config.py":
             c = Config()
-            exec(compile(body, name, "exec"), {"c": c, "get_config": lambda: c})  # noqa: S102
+            exec(compile(body, name, "exec"), {"c": c, "get_config": lambda config=c: config})  # noqa: S102
             for section, values in c.items():
                 for key in values:
                     if section != "InteractiveShellApp":
@@ -195,7 +210,9 @@ def test_ipython_config_example_configures_a_real_kernel(tmp_path: Path) -> None
 
     from tests.kernels import clean_environment, run_notebook
 
-    body = next(b for _, b, _ in fences(page("configuration.md")) if b.startswith("# file: ipython_config.py"))
+    body = next(
+        b for _, b, _ in fences(page("configuration.md")) if b.startswith("# file: ipython_config.py")
+    )
     profile = tmp_path / "ipython" / "profile_default"
     profile.mkdir(parents=True)
     store = tmp_path / "team.db"
@@ -203,11 +220,16 @@ def test_ipython_config_example_configures_a_real_kernel(tmp_path: Path) -> None
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("%nbgov config"), nbformat.v4.new_code_cell("%config SqlMagics")]
     nbformat.write(nb, tmp_path / "check.ipynb")
-    executed = run_notebook(tmp_path / "check.ipynb", tmp_path,
-                            {**clean_environment(), "IPYTHONDIR": str(tmp_path / "ipython")})
+    executed = run_notebook(
+        tmp_path / "check.ipynb", tmp_path, {**clean_environment(), "IPYTHONDIR": str(tmp_path / "ipython")}
+    )
     shown = [squash("".join(o.get("text", "") for o in c.outputs)) for c in executed.cells]
-    for line in ("Nbgov.namespace = 'analytics'", "Nbgov.on_violation = 'warn'",
-                 "Nbgov.policy = '/etc/nbgov/policy.yaml'", f"Nbgov.store = '{store}'"):
+    for line in (
+        "Nbgov.namespace = 'analytics'",
+        "Nbgov.on_violation = 'warn'",
+        "Nbgov.policy = '/etc/nbgov/policy.yaml'",
+        f"Nbgov.store = '{store}'",
+    ):
         assert line in shown[0], shown[0]
     assert "Current: 'warehouse.duckdb'" in shown[1], shown[1]
 
@@ -248,13 +270,21 @@ def guard_stages() -> set[str]:
         arg = None
         if name in ("running", "report", "guarded", "fail") and node.args:
             arg = node.args[0]
-        elif (name == "append" and node.args and isinstance(node.args[0], ast.Tuple)
-              and isinstance(node.func, ast.Attribute) and getattr(node.func.value, "attr", None) == "errors"):
+        elif (
+            name == "append"
+            and node.args
+            and isinstance(node.args[0], ast.Tuple)
+            and isinstance(node.func, ast.Attribute)
+            and getattr(node.func.value, "attr", None) == "errors"
+        ):
             arg = node.args[0].elts[0]
         pieces = fragments(arg)
         if pieces and isinstance(arg, (ast.Constant, ast.JoinedStr)):
-            prefix = pieces[0] if isinstance(arg, ast.Constant) else (
-                arg.values[0].value if arg.values and isinstance(arg.values[0], ast.Constant) else "")
+            prefix = (
+                pieces[0]
+                if isinstance(arg, ast.Constant)
+                else (arg.values[0].value if arg.values and isinstance(arg.values[0], ast.Constant) else "")
+            )
             if prefix:
                 stages.add(prefix)
     return stages
@@ -268,12 +298,16 @@ def notebook_messages() -> set[str]:
     for name, node, _ in calls(files):
         if name in ("print", "_stderr", "_notify", "UsageError") and node.args:
             pieces = fragments(node.args[0])
-            if name == "UsageError" or (pieces and pieces[0].startswith(("nbgov:", "nbgov is"))):
-                if (text := longest(node.args[0])) is not None:
-                    found.add(text)
+            notice = name == "UsageError" or (pieces and pieces[0].startswith(("nbgov:", "nbgov is")))
+            if notice and (text := longest(node.args[0])) is not None:
+                found.add(text)
     for file in files:  # message lines built before they are shown (the policy lines)
         for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.JoinedStr) and fragments(node)[:1] and fragments(node)[0].startswith("nbgov policy:"):
+            if (
+                isinstance(node, ast.JoinedStr)
+                and fragments(node)[:1]
+                and fragments(node)[0].startswith("nbgov policy:")
+            ):
                 found.add(squash(fragments(node)[0]))
     return found
 
@@ -282,9 +316,11 @@ def view_notices() -> set[str]:
     found = set()
     for file in sorted((PACKAGE / "views").rglob("*.py")):
         for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "notice" for t in node.targets):
-                if (text := longest(node.value)) is not None:
-                    found.add(text)
+            is_notice = isinstance(node, ast.Assign) and any(
+                getattr(t, "id", None) == "notice" for t in node.targets
+            )
+            if is_notice and (text := longest(node.value)) is not None:
+                found.add(text)
     return found
 
 
@@ -296,8 +332,12 @@ def cli_messages() -> set[str]:
         arg = None
         if name in ("ClickException", "BadParameter", "UsageError") and node.args:
             arg = node.args[0]
-        elif (name == "_check" and len(node.args) >= 3 and isinstance(node.args[1], ast.Constant)
-              and node.args[1].value in ("WARN", "FAIL")):
+        elif (
+            name == "_check"
+            and len(node.args) >= 3
+            and isinstance(node.args[1], ast.Constant)
+            and node.args[1].value in ("WARN", "FAIL")
+        ):
             arg = node.args[2]
         if arg is not None and (text := longest(arg)) is not None:
             found.add(text)
@@ -344,10 +384,10 @@ def slug(heading: str) -> str:
 
 
 def anchors(path: Path) -> set[str]:
-    text = re.sub(r"^```.*?^```\s*$", "", path.read_text(encoding="utf-8"), flags=re.S | re.M)
+    text = re.sub(r"^```.*?^```\s*$", "", path.read_text(encoding="utf-8"), flags=re.DOTALL | re.MULTILINE)
     seen: dict[str, int] = {}
     out = set()
-    for m in re.finditer(r"^#{1,6}\s+(.*?)\s*#*\s*$", text, re.M):
+    for m in re.finditer(r"^#{1,6}\s+(.*?)\s*#*\s*$", text, re.MULTILINE):
         base = slug(m.group(1))
         n = seen.get(base, 0)
         seen[base] = n + 1
@@ -413,7 +453,9 @@ def nbgov_call(words: list[str], where: str) -> Iterator[tuple[str, list[str]]]:
         words = words[1:]  # VAR=value before the command
     if words[:1] and words[0].rsplit("/", 1)[-1] == "nbgov":
         yield where, words[1:]
-    elif len(words) >= 3 and words[0].rsplit("/", 1)[-1].startswith("python") and words[1:3] == ["-m", "nbgov"]:
+    elif (
+        len(words) >= 3 and words[0].rsplit("/", 1)[-1].startswith("python") and words[1:3] == ["-m", "nbgov"]
+    ):
         yield where, words[3:]
 
 
@@ -429,7 +471,9 @@ def test_every_nbgov_command_in_a_shell_block_exists_with_its_options() -> None:
         if command is None:
             wrong.append(f"{where}: nbgov {name} is not a command")
             continue
-        options = {opt for p in command.params if isinstance(p, click.Option) for opt in (*p.opts, *p.secondary_opts)}
+        options = {
+            opt for p in command.params if isinstance(p, click.Option) for opt in (*p.opts, *p.secondary_opts)
+        }
         options |= {"--help", "-h"}
         for word in argv[1:]:
             if word.startswith("-") and word != "-" and word.split("=", 1)[0] not in options:
@@ -475,7 +519,7 @@ def matches(expected: str, actual: str) -> bool:
             chunk.append(line)
     for chunk in chunks:
         for i in range(start, len(got) - len(chunk) + 1):
-            if got[i:i + len(chunk)] == chunk:
+            if got[i : i + len(chunk)] == chunk:
                 start = i + len(chunk)
                 break
         else:
@@ -504,8 +548,12 @@ def test_the_worked_example_in_concepts_is_true(tmp_path: Path) -> None:
     work = tmp_path / "concepts-demo"
     work.mkdir()
     shutil.copy(notebook, work)
-    executed = run_notebook(work / "concepts.ipynb", work, {**clean_environment(), "NBGOV_NOTEBOOK": "concepts"})
-    printed = "".join(o.get("text", "") for c in executed.cells for o in c.outputs if o.output_type == "stream")
+    executed = run_notebook(
+        work / "concepts.ipynb", work, {**clean_environment(), "NBGOV_NOTEBOOK": "concepts"}
+    )
+    printed = "".join(
+        o.get("text", "") for c in executed.cells for o in c.outputs if o.output_type == "stream"
+    )
     shown = [b for lang, b, _ in fences(section) if lang == "text"]
     assert shown and normalised(shown[0]) == normalised(printed)
 
@@ -519,8 +567,12 @@ def test_the_worked_example_in_concepts_is_true(tmp_path: Path) -> None:
         old = Path.cwd()
         os.chdir(work)
         try:
-            result = CliRunner().invoke(cli, argv[1:], catch_exceptions=False,
-                                        env={k: None for k in os.environ if k.startswith(("NBGOV_", "OPENLINEAGE"))})
+            result = CliRunner().invoke(
+                cli,
+                argv[1:],
+                catch_exceptions=False,
+                env={k: None for k in os.environ if k.startswith(("NBGOV_", "OPENLINEAGE"))},
+            )
         finally:
             os.chdir(old)
         assert result.exit_code == 0, result.output

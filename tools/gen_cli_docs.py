@@ -35,7 +35,7 @@ _BLOCK = re.compile(
     r"<!-- BEGIN GENERATED: (?P<cmd>nbgov(?: [\w-]+)?) --help \(tools/gen_cli_docs\.py\) -->\n"
     r".*?"
     r"<!-- END GENERATED: (?P=cmd) --help -->",
-    re.S,
+    re.DOTALL,
 )
 
 
@@ -63,9 +63,11 @@ def block(name: str | None) -> str:
     """The generated block (markers included) for ``nbgov [NAME] --help``."""
     cmd = "nbgov" if name is None else f"nbgov {name}"
     body = help_text(name).rstrip("\n")
-    return (f"<!-- BEGIN GENERATED: {cmd} --help (tools/gen_cli_docs.py) -->\n"
-            f"```text\n{body}\n```\n"
-            f"<!-- END GENERATED: {cmd} --help -->")
+    return (
+        f"<!-- BEGIN GENERATED: {cmd} --help (tools/gen_cli_docs.py) -->\n"
+        f"```text\n{body}\n```\n"
+        f"<!-- END GENERATED: {cmd} --help -->"
+    )
 
 
 def render(text: str) -> str:
@@ -79,16 +81,18 @@ def render(text: str) -> str:
 
     def replace(match: re.Match[str]) -> str:
         cmd = match.group("cmd")
-        name = cmd[len("nbgov "):] if cmd != "nbgov" else None
+        name = cmd[len("nbgov ") :] if cmd != "nbgov" else None
         if name is not None and name not in names:
-            raise SystemExit(f"docs/cli.md has a generated block for `{cmd}`, which is not a command any more")
+            raise SystemExit(
+                f"docs/cli.md has a generated block for `{cmd}`, which is not a command any more"
+            )
         seen.add(cmd)
         return block(name)
 
     out = _BLOCK.sub(replace, text)
     missing = [n for n in names if f"nbgov {n}" not in seen]
     for name in missing:
-        if re.search(rf"^## nbgov {re.escape(name)}\s*$", out, re.M):
+        if re.search(rf"^## nbgov {re.escape(name)}\s*$", out, re.MULTILINE):
             raise SystemExit(f"docs/cli.md: section `## nbgov {name}` has no generated --help block")
         out = out.rstrip("\n") + (
             f"\n\n## nbgov {name}\n\n{block(name)}\n\n"
@@ -108,8 +112,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         if wanted == current:
             return 0
-        sys.stdout.writelines(difflib.unified_diff(current.splitlines(True), wanted.splitlines(True),
-                                                   "docs/cli.md", "docs/cli.md (generated)"))
+        sys.stdout.writelines(
+            difflib.unified_diff(
+                current.splitlines(True), wanted.splitlines(True), "docs/cli.md", "docs/cli.md (generated)"
+            )
+        )
         print("docs/cli.md is stale: run python tools/gen_cli_docs.py", file=sys.stderr)
         return 1
     if wanted != current:

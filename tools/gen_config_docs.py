@@ -48,7 +48,7 @@ def configurables() -> list[type]:
             continue  # running it would start the command line
         try:
             importlib.import_module(info.name)
-        except Exception:  # noqa: BLE001 - an optional dependency missing: nothing configurable there
+        except Exception:  # noqa: BLE001, S112 - an optional dependency missing: nothing configurable there
             continue
     found: dict[str, type] = {}
     todo = list(Configurable.__subclasses__())
@@ -97,13 +97,15 @@ def traits() -> list[dict[str, Any]]:
     with _clean_environment():
         for cls in configurables():
             for name, trait in sorted(cls.class_own_traits(config=True).items()):
-                rows.append({
-                    "name": f"{cls.__name__}.{name}",
-                    "type": _type(trait),
-                    "default": _default(cls, name, trait),
-                    "env": _env_var(cls, name, trait),
-                    "help": " ".join((trait.help or "").split()),
-                })
+                rows.append(
+                    {
+                        "name": f"{cls.__name__}.{name}",
+                        "type": _type(trait),
+                        "default": _default(cls, name, trait),
+                        "env": _env_var(cls, name, trait),
+                        "help": " ".join((trait.help or "").split()),
+                    }
+                )
     return rows
 
 
@@ -115,7 +117,8 @@ def table() -> str:
     lines = ["| trait | type | default | environment | help |", "|---|---|---|---|---|"]
     for row in traits():
         env = f"`{row['env']}`" if row["env"] else "—"
-        lines.append(f"| `{row['name']}` | {_cell(row['type'])} | `{row['default']!r}` | {env} | {_cell(row['help'])} |")
+        cells = [f"`{row['name']}`", _cell(row["type"]), f"`{row['default']!r}`", env, _cell(row["help"])]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -136,8 +139,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         if wanted == current:
             return 0
-        sys.stdout.writelines(difflib.unified_diff(current.splitlines(True), wanted.splitlines(True),
-                                                   "docs/configuration.md", "docs/configuration.md (generated)"))
+        sys.stdout.writelines(
+            difflib.unified_diff(
+                current.splitlines(True),
+                wanted.splitlines(True),
+                "docs/configuration.md",
+                "docs/configuration.md (generated)",
+            )
+        )
         print("docs/configuration.md is stale: run python tools/gen_config_docs.py", file=sys.stderr)
         return 1
     if wanted != current:
