@@ -485,6 +485,36 @@ def test_every_nbgov_command_in_a_shell_block_exists_with_its_options() -> None:
     assert not wrong, "\n".join(wrong)
 
 
+# ------------------------------------------------------------- facets in concepts
+def test_facet_tables_name_the_schemas_nbgov_writes() -> None:
+    """docs/concepts.md: each standard facet's schema file is the one the client's class
+    gives (whatever the client's version), and each custom facet's ``_schemaURL`` is nbgov's."""
+    from nbgov.emit.events import facet
+    from nbgov.governance.metrics import APPROVAL_SCHEMA_URL, MODEL_SCHEMA_URL
+    from nbgov.governance.profiles import PROFILE_SCHEMA_URL
+    from nbgov.governance.tags import PII_FACET_SCHEMA_URL
+
+    text = page("concepts.md")
+    table = text.split("Standard facets nbgov writes:", 1)[1].split("Custom facets", 1)[0]
+    rows = [r for r in table.splitlines() if r.startswith("| `")]
+    assert len(rows) >= 15
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        name = re.match(r"`(\w+)`", cells[0]).group(1)
+        schemas = {}
+        for kind in ("dataset", "input", "output", "job", "run"):
+            try:
+                url = facet(name, {}, kind=kind)["_schemaURL"]
+            except KeyError:
+                continue
+            schemas[url.split("#", 1)[0].rsplit("/", 1)[1]] = kind
+        for file in re.findall(r"`(\w+\.json)`", cells[2]):
+            assert file in schemas, f"concepts.md: {name} facet's schema is {sorted(schemas)}, not {file}"
+    custom = text.split("Custom facets", 1)[1].split("\n## ", 1)[0]
+    for url in (PII_FACET_SCHEMA_URL, MODEL_SCHEMA_URL, APPROVAL_SCHEMA_URL, PROFILE_SCHEMA_URL):
+        assert f"`{url}`" in custom, url
+
+
 # ---------------------------------------------------------- the worked example
 EXAMPLE_DIR = "/tmp/concepts-demo"
 _VOLATILE = [
