@@ -496,10 +496,14 @@ def _numpy_metrics(values: Any, n: int, idx: np.ndarray | None) -> dict[str, Any
         return None
     part = arr.take(idx) if idx is not None else arr
     if kind == "f":
-        nulls = int(np.count_nonzero(np.isnan(arr)))
         lo = hi = None
-        if nulls < n:
-            lo, hi = np.fmin.reduce(arr), np.fmax.reduce(arr)
+        first = arr.min() if n else None  # NaN-propagating: not NaN means no NaN at all
+        if first is not None and not np.isnan(first):
+            nulls, lo, hi = 0, first, arr.max()  # two passes, no temporary array
+        else:
+            nulls = int(np.count_nonzero(np.isnan(arr)))
+            if nulls < n:
+                lo, hi = np.fmin.reduce(arr), np.fmax.reduce(arr)
         if nulls:
             part = part[~np.isnan(part)]  # a copy
         elif idx is None:
