@@ -55,7 +55,7 @@ def _tags(a: Any) -> dict[str, str]:
     return {t["key"]: t["value"] for t in a.facets["tags"]["tags"]}
 
 
-def test_fit_refit_and_dump(cell: Cell, tmp_path: Path) -> None:
+def test_fit_refit_and_dump(cell: Cell, shell: Any, tmp_path: Path) -> None:
     capture, result = cell(SETUP + "clf = LogisticRegression(C=0.5)\nclf.fit(X, y)\n")
     assert result.error_in_exec is None
     (fit,) = capture.accesses
@@ -70,7 +70,12 @@ def test_fit_refit_and_dump(cell: Cell, tmp_path: Path) -> None:
         "estimator": "sklearn.linear_model._logistic.LogisticRegression", "method": "fit",
         "training.X": "X", "training.y": "y", "training.rows": "6", "training.target": "churn"}
     assert all(t["source"] == "INTEGRATION" for t in fit.facets["tags"]["tags"])
-    assert fit.obj is None
+    assert isinstance(fit.obj, models.ModelOutput) and fit.obj.model is shell.user_ns["clf"]
+    # X is a frame variable: its columns come from it; y is a Series (not a tracked frame): no source
+    assert fit.obj.training == models.TrainingData(
+        features=(("age", "float64"), ("owner", "int64")), label=("churn", "int64"), rows=6,
+        sources=(("age", ("X",)), ("owner", ("X",))), frames=("X",), classes=(("0", 3), ("1", 3)))
+    assert fit.obj.mlflow is None
 
     capture, _ = cell("clf.set_params(C=2.0)\nclf.fit(X, y)\njoblib.dump(clf, 'clf.joblib')\n"
                       "with open('clf.pkl', 'wb') as f:\n    pickle.dump(clf, f)\n")
@@ -274,3 +279,52 @@ def test_kernel_lineage_sqlite_table_to_cell_to_model_file(executed: tuple[Path,
     graph = json.loads(subprocess.run(cli, capture_output=True, text=True, check=True).stdout)
     ids = {n["id"] for n in graph["graph"]}
     assert {f"dataset:{shop}:customers", f"job:notebook:{train}", f"dataset:file:{work / 'model.joblib'}"} <= ids
+
+
+# ------------------------------------------------------------- training data
+def _training(capture: CellCapture) -> models.TrainingData:
+    (fit,) = [a for a in capture.accesses if a.location.kind == "model"]
+    assert isinstance(fit.obj, models.ModelOutput)
+    return fit.obj.training
+
+
+def test_the_frames_a_fit_was_given_are_found_from_the_call(cell: Cell) -> None:
+    cell(SETUP + "train = X.assign(churn=y, signup=pd.date_range('2024-01-01', periods=6, freq='D'))\n"
+         "other = pd.DataFrame({'owner': [0] * 6})")
+    # an expression over a frame: the frames it names, per column that frame holds
+    got = _training(cell("m = LogisticRegression().fit(train[['age', 'owner']], train['churn'])")[0])
+    assert got.frames == ("train",)
+    assert got.sources == (("age", ("train",)), ("owner", ("train",)), ("churn", ("train",)))
+    assert got.label == ("churn", "int64") and got.classes == (("0", 3), ("1", 3))
+    assert got.date_ranges == (("train", "signup", "2024-01-01T00:00:00", "2024-01-06T00:00:00"),)
+    # keywords, two frames: a column counts for each frame that has it
+    got = _training(cell("m = LogisticRegression().fit(X=pd.concat([train[['age']], other], axis=1),\n"
+                         "                             y=train.churn)")[0])
+    assert got.frames == ("train", "other") and dict(got.sources) == {"age": ("train",), "owner": ("train", "other"),
+                                                                        "churn": ("train",)}
+    # arrays: no frame, no column names to follow
+    got = _training(cell("m = LogisticRegression().fit(train[['age']].to_numpy(), train['churn'].to_numpy())")[0])
+    assert got.frames == ("train",) and got.sources == () and got.label is None
+    assert got.features == (("x0", "float64"),) and got.classes == (("0", 3), ("1", 3))
+
+
+def test_a_regressor_has_no_class_balance_and_a_local_variable_is_followed(cell: Cell) -> None:
+    cell(SETUP + "from sklearn.linear_model import LinearRegression")
+    got = _training(cell("r = LinearRegression().fit(X, y)")[0])
+    assert got.classes is None and got.sources == (("age", ("X",)), ("owner", ("X",)))
+    got = _training(cell("def train(data, target):\n    return LogisticRegression().fit(data, target)\n"
+                         "local = train(X, y)")[0])
+    assert got.frames == ("data",) and got.label == ("churn", "int64")
+
+
+def test_class_counts_of_each_label_container() -> None:
+    import numpy as np
+    import pandas as pd
+
+    assert models.class_counts(pd.Series(["b", "a", "b", None])) == (("a", 1), ("b", 2), ("nan", 1))
+    assert models.class_counts(np.array([1, 0, 1])) == (("0", 1), ("1", 2))
+    assert models.class_counts([True, False, True]) == (("False", 1), ("True", 2))
+    assert models.class_counts(pd.DataFrame({"y": [1, 1]})) == (("1", 2),)
+    assert models.class_counts(pd.Series(np.arange(models.MAX_CLASSES + 1))) is None
+    assert models.class_counts(pd.Series([0.5, 1.5]), discrete_only=True) is None
+    assert models.class_counts(pd.DataFrame({"a": [1], "b": [2]})) is None

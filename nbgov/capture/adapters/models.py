@@ -40,9 +40,20 @@ A refit in a later cell is a new output of the same model. Its facets:
   ``feature_names_in_``, else ``x0`` … ``xN`` with the array's dtype (``unknown`` for
   lists of rows, counted by ``n_features_in_``).
 
+The output's ``obj`` is a :class:`ModelOutput`: the model plus a :class:`TrainingData`
+(features, the label column and its type, the rows, and which of the caller's frames each
+feature and the label came from) and the MLflow run active during the fit, if any. The
+notebook face turns it into the ``nbgov_model`` facet and the ``columnLineage`` edges from
+the training columns to the model (:mod:`nbgov.magics.policy`). The frames are found
+from the call, never guessed from the data: the argument itself when a variable holds it
+(``fit(X_train, y_train)``), else the frame variables the argument's expression names
+(``fit(train[features], train["churned"])`` → ``train``); a column counts as coming from
+such a frame when the frame has a column of that name at fit time.
+
 A fitted model's training data is read by the cell, so the frames it came from are the
 cell's inputs (the namespace tracker records them): the lineage is
-*training data → cell → model*.
+*training data → cell → model*. Fits that MLflow's autologging wraps are recorded like
+any other: MLflow's frames are looked through when deciding who called ``fit``.
 
 ``joblib.dump(model, path)`` records the file as an output, ``joblib.load(path)`` as an
 input (``version`` from the file's size and mtime); when the object is a model, the
@@ -60,14 +71,34 @@ import sys
 import threading
 import types
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from nbgov.capture import access as _access
 from nbgov.capture.access import Access, Location
 from nbgov.capture.adapters.builtins_open import Lifecycle, user_frame
 from nbgov.capture.hooks import ORIGINAL_ATTR, Patch, argument, file_facets, location_for_path
 
-__all__ = ["FIT_METHODS", "MODULE", "model_facets", "patches", "register_estimator"]
+if TYPE_CHECKING:
+    from nbgov.capture.adapters.mlflow import MlflowRun
+
+__all__ = [
+    "FIT_METHODS",
+    "MODULE",
+    "ModelOutput",
+    "TrainingData",
+    "call_at",
+    "caller_frame",
+    "describe_training",
+    "framed",
+    "library_caller",
+    "mlflow_run",
+    "model_facets",
+    "model_file",
+    "patches",
+    "register_estimator",
+    "training_data",
+]
 
 MODULE = "sklearn"
 
@@ -78,9 +109,14 @@ FIT_METHODS = ("fit", "fit_transform", "fit_predict", "partial_fit")
 #: top-level packages whose fit calls are internal (clones, cross-validation, ensembles)
 LIBRARY_CALLERS = frozenset({
     "sklearn", "joblib", "nbgov", "imblearn", "xgboost", "lightgbm", "catboost", "optuna", "skopt",
-    "mlflow", "sktime", "category_encoders", "threadpoolctl", "concurrent", "multiprocessing", "threading",
+    "sktime", "category_encoders", "threadpoolctl", "concurrent", "multiprocessing", "threading",
 })
+#: packages whose frames wrap the user's own call (MLflow's autologging patches ``fit``):
+#: looked through to find who called
+TRANSPARENT_CALLERS = frozenset({"mlflow", "gorilla"})
 _TAG_VALUE_MAX = 200
+#: above this many distinct label values no class balance is recorded
+MAX_CLASSES = 50
 _MAX_ARRAY_FIELDS = 1000
 
 _lock = threading.RLock()
@@ -95,9 +131,13 @@ def _text(value: Any) -> str:
 
 
 def _class_name(obj: Any) -> str:
+    """``sklearn.LogisticRegression``, ``xgboost.XGBClassifier``: the top-level package when it
+    exports the class (always for scikit-learn's private modules), else the full module."""
     cls = type(obj)
     module = cls.__module__ or ""
-    public = module.split(".", 1)[0] if module.startswith("sklearn.") else module
+    top = module.split(".", 1)[0]
+    exported = getattr(sys.modules.get(top), cls.__qualname__, None) is cls
+    public = top if module.startswith("sklearn.") or exported else module
     return f"{public}.{cls.__qualname__}" if public else cls.__qualname__
 
 
@@ -203,6 +243,262 @@ def model_name(model: Any, frame: types.FrameType | None, *, returns_model: bool
     return name or type(model).__qualname__
 
 
+@dataclass(frozen=True)
+class TrainingData:
+    """What one training call was given, as far as the call shows it.
+
+    Attributes:
+        features: the feature columns as ``(name, type)`` pairs (see ``fields`` above).
+        label: the label column as ``(name, type)``, when ``y`` is named (a Series, a
+            one-column frame), else None.
+        rows: the rows the fit saw, when known.
+        sources: per feature and label column name, the caller's frame variables it came
+            from (``(("age", ("train",)), ("churned", ("train",)))``); a column no frame
+            of the call holds is absent.
+        frames: every frame variable the call's data came from, in order.
+        classes: the label's class balance ``(value, rows)`` sorted by value, for a
+            classifier with at most :data:`MAX_CLASSES` classes, else None.
+        date_ranges: ``(frame variable, column, min, max)`` (ISO text) of each date or
+            timestamp column of the frames the data came from: the training window.
+    """
+
+    features: tuple[tuple[str, str], ...] | None = None
+    label: tuple[str, str] | None = None
+    rows: int | None = None
+    sources: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    frames: tuple[str, ...] = ()
+    classes: tuple[tuple[str, int], ...] | None = None
+    date_ranges: tuple[tuple[str, str, str, str], ...] = ()
+
+    def sources_of(self, column: str) -> tuple[str, ...]:
+        """The frame variables ``column`` came from (empty: unknown)."""
+        return next((frames for name, frames in self.sources if name == column), ())
+
+
+@dataclass(frozen=True, eq=False)
+class ModelOutput:
+    """The ``obj`` of a model output: the model and how it was made.
+
+    Attributes:
+        model: the fitted estimator (or booster).
+        training: what the fit was given (None for a model written to a file).
+        mlflow: the :class:`~nbgov.capture.adapters.mlflow.MlflowRun` active during the
+            call, or None.
+    """
+
+    model: Any
+    training: TrainingData | None = None
+    mlflow: MlflowRun | None = None
+
+
+def _is_frame(obj: Any) -> bool:
+    from nbgov.capture.profile import frame_kind
+
+    return frame_kind(obj) is not None
+
+
+def _lookup(frame: types.FrameType, name: str) -> Any:
+    if name in frame.f_locals:
+        return frame.f_locals[name]
+    return frame.f_globals.get(name, frame.f_builtins.get(name) if isinstance(frame.f_builtins, dict) else None)
+
+
+def call_at(frame: types.FrameType, names: frozenset[str]) -> ast.Call | None:
+    """The innermost call of a function or method in ``names`` spanning ``frame``'s line."""
+    lines = linecache.getlines(frame.f_code.co_filename, frame.f_globals)
+    tree = _parse("".join(lines)) if lines else None
+    if tree is None:
+        return None
+    line, best = frame.f_lineno, None
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not node.lineno <= line <= (node.end_lineno or node.lineno):
+            continue
+        func = node.func
+        called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        if called in names:
+            span = (node.end_lineno or node.lineno) - node.lineno
+            if best is None or span <= best[0]:
+                best = (span, node)
+    return best[1] if best else None
+
+
+def _argument_node(call: ast.Call | None, index: int, keywords: tuple[str, ...]) -> ast.expr | None:
+    if call is None:
+        return None
+    for kw in call.keywords:
+        if kw.arg in keywords:
+            return kw.value
+    if len(call.args) > index and not any(isinstance(a, ast.Starred) for a in call.args[: index + 1]):
+        return call.args[index]
+    return None
+
+
+def _frames_in(data: Any, node: ast.expr | None, frame: types.FrameType | None) -> tuple[str, ...]:
+    """The caller's frame variables ``data`` came from: the variable holding it, else the
+    frame variables its argument expression names."""
+    if frame is None or data is None:
+        return ()
+    name = _named(data, frame)
+    if name is not None:
+        return (name,) if _is_frame(data) else ()
+    if node is None:
+        return ()
+    names = sorted((sub.lineno, sub.col_offset, sub.id) for sub in ast.walk(node)
+                   if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load) and not sub.id.startswith("_"))
+    return tuple(dict.fromkeys(name for *_, name in names if _is_frame(_lookup(frame, name))))
+
+
+def _columns_of(obj: Any) -> tuple[str, ...]:
+    """A frame's column names, in order (pandas, polars; pyarrow's ``column_names``)."""
+    columns = getattr(obj, "columns", None)
+    if columns is None:
+        names = getattr(obj, "column_names", None)  # pyarrow
+        columns = names if names is not None else ()
+    try:
+        return tuple(str(c) for c in columns)
+    except TypeError:
+        return ()
+
+
+def _label(y: Any) -> tuple[str, str] | None:
+    name = getattr(y, "name", None)
+    if isinstance(name, str) and not _is_frame(y):
+        return name, str(getattr(y, "dtype", "unknown"))
+    if _is_frame(y):
+        columns = list(_columns_of(y))
+        if len(columns) == 1:
+            fields = _features(None, y) or ((str(columns[0]), "unknown"),)
+            return fields[0]
+    return None
+
+
+def _is_classifier(model: Any) -> bool:
+    base = sys.modules.get("sklearn.base")
+    if base is not None and model is not None:
+        try:
+            return bool(base.is_classifier(model))
+        except Exception:  # noqa: BLE001 - an estimator breaking the API: not known to classify
+            return False
+    return getattr(model, "_estimator_type", None) == "classifier"
+
+
+def class_counts(y: Any, *, discrete_only: bool = False) -> tuple[tuple[str, int], ...] | None:
+    """``(value, rows)`` per distinct value of ``y`` (a Series, a one-column frame, a 1-d
+    array or a list), sorted by value; None above :data:`MAX_CLASSES` values, for anything
+    else, or — with ``discrete_only`` — for float labels (a regression target)."""
+    if _is_frame(y):
+        if len(_columns_of(y)) != 1:
+            return None
+        y = y[next(iter(y.columns))]
+    dtype = getattr(y, "dtype", None)
+    if discrete_only and dtype is not None and getattr(dtype, "kind", "O") in "fc":
+        return None
+    module = type(y).__module__ or ""
+    if module.startswith("pandas") and getattr(y, "ndim", None) == 1:
+        pairs = list(y.value_counts(dropna=False).items())
+    elif module.startswith("polars") and callable(getattr(y, "value_counts", None)):
+        pairs = list(y.value_counts().iter_rows())
+    elif getattr(y, "ndim", None) == 1 and hasattr(y, "tolist"):
+        pairs = _counted(y.tolist())
+    elif isinstance(y, (list, tuple)):
+        pairs = _counted(list(y))
+    else:
+        return None
+    if not pairs or len(pairs) > MAX_CLASSES:
+        return None
+    return tuple(sorted(((str(k), int(v)) for k, v in pairs), key=lambda kv: kv[0]))
+
+
+_DATE_TYPES = ("datetime", "date", "timestamp")
+_MISSING = frozenset({"NaT", "nan", "None"})
+
+
+def date_ranges(obj: Any) -> tuple[tuple[str, str, str], ...]:
+    """``(column, min, max)`` (ISO text) of the date / timestamp columns of a pandas or polars
+    frame; columns that are empty or cannot say are left out."""
+    out = []
+    for name, typ in _features(None, obj) or ():
+        if not typ.lower().startswith(_DATE_TYPES):
+            continue
+        try:
+            col = obj[name]
+            lo, hi = col.min(), col.max()
+        except Exception:  # noqa: BLE001, S112 - a column that cannot say (pyarrow, mixed): left out
+            continue
+        if lo is None or hi is None or str(lo) in _MISSING or str(hi) in _MISSING:  # empty / all missing
+            continue
+        out.append((name, *(v.isoformat() if callable(getattr(v, "isoformat", None)) else str(v) for v in (lo, hi))))
+    return tuple(out)
+
+
+def _counted(values: list[Any]) -> list[tuple[Any, int]]:
+    from collections import Counter
+
+    try:
+        return list(Counter(values).items())
+    except TypeError:  # unhashable rows: not a label vector
+        return []
+
+
+def training_data(
+    model: Any,
+    X: Any,
+    y: Any,
+    frame: types.FrameType | None,
+    call: ast.Call | None = None,
+    *,
+    x_arg: tuple[int, tuple[str, ...]] = (0, ("X",)),
+    y_arg: tuple[int, tuple[str, ...]] = (1, ("y",)),
+    features: tuple[tuple[str, str], ...] | None = None,
+    label: tuple[str, str] | None = None,
+    rows: int | None = None,
+    classify: bool | None = None,
+) -> TrainingData:
+    """Describe the data of one training call made at ``frame`` (see :class:`TrainingData`).
+
+    Args:
+        model: the estimator (for ``feature_names_in_``), or None.
+        X, y: the feature data and the label data (either may be None).
+        frame: the caller's frame.
+        call: the call's AST node (finds the frames an expression argument names).
+        x_arg, y_arg: where ``X`` and ``y`` sit in the call: position and keywords.
+        features, label, rows: known values that take precedence (a DMatrix's names).
+        classify: whether ``y`` holds classes (None: ask ``model``; without a model, any
+            label that is not float).
+    """
+    x_frames = _frames_in(X, _argument_node(call, *x_arg), frame)
+    y_frames = _frames_in(y, _argument_node(call, *y_arg), frame) if y is not None else ()
+    fields = features if features is not None else _features(model, X)
+    lab = label if label is not None else (_label(y) if y is not None else None)
+    if rows is None:
+        shape = getattr(X, "shape", None)
+        rows = shape[0] if shape else (len(X) if isinstance(X, (list, tuple)) else None)
+    columns = {v: _columns_of(_lookup(frame, v)) for v in (*x_frames, *y_frames)} if frame is not None else {}
+    sources = []
+    for name, _ in fields or ():
+        held = tuple(v for v in x_frames if name in columns.get(v, ()))
+        if held:
+            sources.append((name, held))
+    if lab is not None:
+        held = tuple(v for v in y_frames if lab[0] in columns.get(v, ()))
+        if held and not any(n == lab[0] for n, _ in sources):
+            sources.append((lab[0], held))
+    classes = None
+    if y is not None and (classify or (classify is None and (model is None or _is_classifier(model)))):
+        classes = class_counts(y, discrete_only=classify is None and model is None)
+    frames = tuple(dict.fromkeys((*x_frames, *y_frames)))
+    ranges = tuple((var, *r) for var in frames for r in date_ranges(_lookup(frame, var))) if frame is not None else ()
+    return TrainingData(features=fields, label=lab, rows=rows if isinstance(rows, int) else None,
+                        sources=tuple(sources), frames=frames, classes=classes, date_ranges=ranges)
+
+
+def mlflow_run() -> MlflowRun | None:
+    """The MLflow run active now (None: none, or MLflow not imported)."""
+    from nbgov.capture.adapters import mlflow as _mlflow
+
+    return _mlflow.active_run()
+
+
 def describe_fit(model: Any, method: str, args: tuple, kwargs: dict, frame: types.FrameType | None,
                  via: str) -> list[Access]:
     """The model output of one fit call (``args`` without ``self``)."""
@@ -213,22 +509,78 @@ def describe_fit(model: Any, method: str, args: tuple, kwargs: dict, frame: type
         name = _named(data, frame) if data is not None else None
         if name is not None:
             extra.append(_tag(f"training.{label}", name))
-    shape = getattr(X, "shape", None)
-    rows = shape[0] if shape else (len(X) if isinstance(X, (list, tuple)) else None)
-    if rows is not None:
-        extra.append(_tag("training.rows", rows))
-    target = getattr(y, "name", None)
-    if isinstance(target, str):
-        extra.append(_tag("training.target", target))
+    call = call_at(frame, frozenset({method})) if frame is not None and user_frame(frame) else None
+    training = training_data(model, X, y, frame, call, x_arg=(0, ("X", "raw_documents")))
+    if training.rows is not None:
+        extra.append(_tag("training.rows", training.rows))
+    if training.label is not None:
+        extra.append(_tag("training.target", training.label[0]))
     location = Location.of("model", name=model_name(model, frame, returns_model=method in ("fit", "partial_fit")))
-    return [Access("output", location, via, fields=_features(model, X), facets=model_facets(model, extra=extra))]
+    return [Access("output", location, via, fields=training.features, facets=model_facets(model, extra=extra),
+                   obj=ModelOutput(model, training, mlflow_run()))]
+
+
+def describe_training(
+    model: Any,
+    training: TrainingData,
+    frame: types.FrameType | None,
+    via: str,
+    *,
+    params: dict[str, Any],
+    frames: dict[str, Any] | None = None,
+) -> list[Access]:
+    """The model output of a native training function (``xgboost.train``, ``lightgbm.train``)
+    and, as inputs, the frames its data was built from (a ``DMatrix`` / ``Dataset`` made in
+    an earlier cell reads them there; the training cell reads them through it).
+
+    Args:
+        model: the trained booster.
+        training: what the training data held (see :func:`training_data`).
+        frame: the caller's frame (names the model by the assignment's target).
+        via: the call, e.g. ``xgboost.train``.
+        params: the hyperparameters (``param.<name>`` tags).
+        frames: variable → the frame object the data was built from, when still alive
+            (profiled for its version when the variable still holds it).
+    """
+    cls = type(model)
+    tags = [_tag("estimator", f"{cls.__module__}.{cls.__qualname__}"), _tag("method", via.rsplit(".", 1)[-1])]
+    tags += [_tag(f"param.{k}", v) for k, v in sorted(params.items(), key=lambda kv: str(kv[0]))]
+    if training.rows is not None:
+        tags.append(_tag("training.rows", training.rows))
+    if training.label is not None:
+        tags.append(_tag("training.target", training.label[0]))
+    facets = {"datasetType": {"datasetType": "MODEL", "subType": _class_name(model)}, "tags": {"tags": tags}}
+    location = Location.of("model", name=model_name(model, frame))
+    out = [Access("output", location, via, fields=training.features, facets=facets,
+                  obj=ModelOutput(model, training, mlflow_run()))]
+    for var in training.frames:
+        obj = (frames or {}).get(var)
+        current = _lookup(frame, var) if frame is not None else None
+        out.append(Access("input", Location.of("dataframe", name=var), via,
+                          obj=obj if obj is not None and obj is current else None))
+    return out
 
 
 # ------------------------------------------------------------------- fit wrappers
-def _library_caller(frame: types.FrameType | None, model: Any) -> bool:
+def _package(frame: types.FrameType) -> str:
+    return (frame.f_globals.get("__name__") or "").split(".", 1)[0]
+
+
+def caller_frame(depth: int = 2) -> types.FrameType | None:
+    """The frame ``depth`` levels up, looking through :data:`TRANSPARENT_CALLERS`' frames."""
+    try:
+        frame: types.FrameType | None = sys._getframe(depth)
+    except ValueError:
+        return None
+    while frame is not None and _package(frame) in TRANSPARENT_CALLERS:
+        frame = frame.f_back
+    return frame
+
+
+def library_caller(frame: types.FrameType | None, model: Any) -> bool:
     if frame is None:
         return True
-    package = (frame.f_globals.get("__name__") or "").split(".", 1)[0]
+    package = _package(frame)
     if package == "__main__":
         return False
     return package in LIBRARY_CALLERS or package == (type(model).__module__ or "").split(".", 1)[0]
@@ -241,8 +593,8 @@ def _fit_wrapper(original: Callable[..., Any], method: str) -> Callable[..., Any
         capture = _access._active
         if capture is None or _access.nested():
             return original(self, *args, **kwargs)
-        caller = sys._getframe(1)
-        if _library_caller(caller, self):
+        caller = caller_frame(2)
+        if library_caller(caller, self):
             del caller
             return original(self, *args, **kwargs)
         via = f"{_class_name(self)}.{method}"
@@ -358,9 +710,9 @@ def _init_subclass_hook(original: Callable[..., Any]) -> Any:
 
 
 # ------------------------------------------------------------------------ joblib
-def _framed(describe: Callable[..., list[Access]], via: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def framed(describe: Callable[..., list[Access]], via: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """A wrapper factory like :func:`nbgov.capture.hooks.wrap` whose ``describe`` also
-    gets the caller's frame."""
+    gets the caller's frame: ``describe(args, kwargs, result, frame, via)``."""
 
     def factory(original: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(original)
@@ -390,19 +742,51 @@ def _framed(describe: Callable[..., list[Access]], via: str) -> Callable[[Callab
     return factory
 
 
-def _file_access(direction: str, target: Any, obj: Any, frame: types.FrameType | None, via: str) -> list[Access]:
+def _holder(model: Any, frame: types.FrameType | None) -> str | None:
+    """A variable of ``frame`` holding ``model``, or holding an estimator whose booster it is
+    (``clf.booster_.save_model(…)`` — LightGBM — or ``clf.get_booster()`` — XGBoost)."""
+    name = _named(model, frame)
+    if name is not None or frame is None:
+        return name
+    for namespace in (frame.f_locals, frame.f_globals):
+        for key, value in list(namespace.items()):
+            if key.startswith("_") or isinstance(value, type):
+                continue
+            boosters = (value.__dict__.get("_Booster"), value.__dict__.get("_Booster__booster"),
+                        value.__dict__.get("_Booster_")) if hasattr(value, "__dict__") else ()
+            if any(b is model for b in boosters if b is not None):
+                return key
+    return None
+
+
+def model_file(direction: str, target: Any, model: Any, frame: types.FrameType | None, via: str,
+               *, facets: dict[str, Any] | None = None) -> list[Access]:
+    """The file a model is saved to (``output``) or loaded from (``input``): the file's facets
+    plus the model's ``datasetType`` and ``tags`` (``facets``, default :func:`model_facets`)
+    with a ``model`` tag naming the variable that holds it — the link between model and file.
+    A saved model's ``obj`` is a :class:`ModelOutput` (for the MLflow run active at the save)."""
     location = location_for_path(target)
     if location is None:
         return []
-    facets: dict[str, Any] = file_facets(location)
-    fields = None
+    name = _holder(model, frame) if direction == "output" else None
+    if name is None and direction == "input" and frame is not None and user_frame(frame):
+        name = _assigned(frame)
+    found: dict[str, Any] = file_facets(location)
+    found.update(facets if facets is not None else model_facets(model))
+    if name:
+        tags = found.get("tags") or {"tags": []}
+        found["tags"] = {"tags": [*tags.get("tags", []), _tag("model", name)]}
+    record = ModelOutput(model, None, mlflow_run()) if direction == "output" else None
+    return [Access(direction, location, via, fields=_features(model, None), facets=found, obj=record)]
+
+
+def _file_access(direction: str, target: Any, obj: Any, frame: types.FrameType | None, via: str) -> list[Access]:
     if is_model(obj):
-        name = _named(obj, frame) if direction == "output" else None
-        if name is None and direction == "input" and frame is not None and user_frame(frame):
-            name = _assigned(frame)
-        facets.update(model_facets(obj, extra=[_tag("model", name)] if name else None))
-        fields = _features(obj, None)
-    return [Access(direction, location, via, fields=fields, facets=facets)]
+        return model_file(direction, target, obj, frame, via)
+    location = location_for_path(target)
+    if location is None:
+        return []
+    return [Access(direction, location, via, facets=file_facets(location))]
 
 
 def _describe_dump(args: tuple, kwargs: dict, result: Any, frame: Any, via: str) -> list[Access]:
@@ -422,7 +806,7 @@ def patches() -> list[Patch]:
     ]
     if "joblib" in sys.modules:
         out += [
-            Patch("joblib:dump", wrapper=_framed(_describe_dump, "joblib.dump"), via="joblib.dump"),
-            Patch("joblib:load", wrapper=_framed(_describe_load, "joblib.load"), via="joblib.load"),
+            Patch("joblib:dump", wrapper=framed(_describe_dump, "joblib.dump"), via="joblib.dump"),
+            Patch("joblib:load", wrapper=framed(_describe_load, "joblib.load"), via="joblib.load"),
         ]
     return out

@@ -1,0 +1,128 @@
+"""XGBoost's native API: ``DMatrix``, ``xgboost.train`` and the boosters' saved files.
+
+Hooked once XGBoost is imported (``MODULE = "xgboost"``). The scikit-learn API classes
+(``XGBClassifier``, ``XGBRegressor``, ``XGBRanker`` …) derive from scikit-learn's
+``BaseEstimator`` and are recorded by :mod:`nbgov.capture.adapters.models` like any
+estimator; this module adds what that cannot see:
+
+- ``DMatrix(data, label=…)`` made by user code: remembers (weakly, per DMatrix) what it
+  was built from — the feature columns and their types, the label column, the rows and
+  which frame variables they came from (:func:`~nbgov.capture.adapters.models.training_data`).
+  Nothing is recorded for the DMatrix itself: it is not a dataset anyone names.
+- ``xgboost.train(params, dtrain, num_boost_round)`` called by user code: the booster is
+  a model output (named by the assignment's target, ``bst = xgb.train(…)``) with
+  ``param.<name>`` tags for ``params`` and ``num_boost_round``, the features as its
+  schema, and the frames the DMatrix was built from as the cell's inputs. A DMatrix made
+  where nbgov did not see it (another library, before ``%load_ext nbgov``) still gives
+  its feature names, types and row count.
+- ``Booster.save_model`` / ``XGBModel.save_model`` → the file is an output carrying the
+  model's facets and a ``model`` tag naming the variable holding it; ``load_model`` of a
+  file → an input. The scikit-learn classes' ``save_model`` calls the booster's, which
+  is not recorded twice (only the outermost call is).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import types
+import weakref
+from typing import Any
+
+from nbgov.capture.access import Access
+from nbgov.capture.adapters import models
+from nbgov.capture.adapters.builtins_open import user_frame
+from nbgov.capture.hooks import Patch, argument
+
+__all__ = ["MODULE", "patches"]
+
+MODULE = "xgboost"
+
+log = logging.getLogger(__name__)
+
+_built: weakref.WeakKeyDictionary[Any, tuple[models.TrainingData, dict[str, Any]]] = weakref.WeakKeyDictionary()
+
+
+def _alive(frame: types.FrameType | None, training: models.TrainingData) -> dict[str, Any]:
+    """Weak references to the frames the data came from (profiled at train time if still bound)."""
+    out = {}
+    for var in training.frames:
+        obj = frame.f_locals.get(var, frame.f_globals.get(var)) if frame is not None else None
+        try:
+            out[var] = weakref.ref(obj)
+        except TypeError:
+            continue
+    return out
+
+
+def _describe_dmatrix(args: tuple, kwargs: dict, result: Any, frame: types.FrameType | None, via: str) -> list[Access]:
+    dmatrix = args[0]
+    if frame is None or not user_frame(frame):
+        return []
+    data, label = argument(args, kwargs, 1, "data"), argument(args, kwargs, 2, "label")
+    call = models.call_at(frame, frozenset({"DMatrix", "QuantileDMatrix"}))
+    named = getattr(data, "columns", None) is not None  # a frame: its own column types, else the DMatrix's
+    training = models.training_data(None, data, label, frame, call, x_arg=(0, ("data",)), y_arg=(1, ("label",)),
+                                    features=None if named else _fields(dmatrix), rows=_rows(dmatrix))
+    _built[dmatrix] = (training, _alive(frame, training))
+    return []
+
+
+def _fields(dmatrix: Any) -> tuple[tuple[str, str], ...] | None:
+    names = getattr(dmatrix, "feature_names", None)
+    if not names:
+        return None
+    kinds = getattr(dmatrix, "feature_types", None) or ["unknown"] * len(names)
+    return tuple((str(n), str(t)) for n, t in zip(names, kinds, strict=False))
+
+
+def _rows(dmatrix: Any) -> int | None:
+    try:
+        return int(dmatrix.num_row())
+    except Exception:  # noqa: BLE001 - a DMatrix that cannot say: unknown
+        return None
+
+
+def _describe_train(args: tuple, kwargs: dict, result: Any, frame: types.FrameType | None, via: str) -> list[Access]:
+    if models.library_caller(frame, result):
+        return []
+    params = dict(argument(args, kwargs, 0, "params") or {})
+    params["num_boost_round"] = argument(args, kwargs, 2, "num_boost_round", 10)
+    dtrain = argument(args, kwargs, 1, "dtrain")
+    known = _built.get(dtrain) if dtrain is not None else None
+    if known is not None:
+        training, refs = known
+        alive = {var: ref() for var, ref in refs.items()}
+    else:
+        training, alive = models.TrainingData(features=_fields(dtrain), rows=_rows(dtrain)), {}
+    return models.describe_training(result, training, frame, via, params=params, frames=alive)
+
+
+def _describe_save(args: tuple, kwargs: dict, result: Any, frame: types.FrameType | None, via: str) -> list[Access]:
+    return models.model_file("output", argument(args, kwargs, 1, "fname"), args[0], frame, via)
+
+
+def _describe_load(args: tuple, kwargs: dict, result: Any, frame: types.FrameType | None, via: str) -> list[Access]:
+    return models.model_file("input", argument(args, kwargs, 1, "fname"), args[0], frame, via)
+
+
+def patches() -> list[Patch]:
+    """DMatrix construction, ``train``, and save/load of boosters and estimators."""
+    xgboost = sys.modules["xgboost"]
+    out = [
+        Patch("xgboost:DMatrix.__init__", wrapper=models.framed(_describe_dmatrix, "xgboost.DMatrix"),
+              via="xgboost.DMatrix"),
+        Patch("xgboost:train", wrapper=models.framed(_describe_train, "xgboost.train"), via="xgboost.train"),
+        Patch("xgboost:Booster.save_model", wrapper=models.framed(_describe_save, "xgboost.Booster.save_model"),
+              via="xgboost.Booster.save_model"),
+        Patch("xgboost:Booster.load_model", wrapper=models.framed(_describe_load, "xgboost.Booster.load_model"),
+              via="xgboost.Booster.load_model"),
+    ]
+    if hasattr(xgboost, "XGBModel"):
+        out += [
+            Patch("xgboost:XGBModel.save_model", wrapper=models.framed(_describe_save, "xgboost.XGBModel.save_model"),
+                  via="xgboost.XGBModel.save_model"),
+            Patch("xgboost:XGBModel.load_model", wrapper=models.framed(_describe_load, "xgboost.XGBModel.load_model"),
+                  via="xgboost.XGBModel.load_model"),
+        ]
+    return out
