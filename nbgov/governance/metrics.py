@@ -2,20 +2,34 @@
 
 The notebook capture records a fit as an output of kind ``model`` (see
 :mod:`nbgov.capture.adapters.models`): ``datasetType`` MODEL, ``tags`` with the estimator,
-its hyperparameters (``param.*``) and training data (``training.*``), and the features as
-the schema. This module condenses that, plus what the store knows about the training run —
-the versions of its inputs at training time — and the metrics recorded for the model, into
-one custom facet written on a spec-valid DatasetEvent::
+its hyperparameters (``param.*``) and training data (``training.*``), and the features
+(then the label, described ``label``) as the schema. This module condenses that, plus the
+training run — the versions of its training inputs at training time — and the metrics
+recorded for the model, into one custom facet::
 
     {"version": 1, "estimator": "sklearn.linear_model._logistic.LogisticRegression",
      "hyperparameters": {"C": "1.0", ...}, "trainingRows": 120, "features": ["age", ...],
      "label": "churned", "trainingRun": "<run id>",
      "dataVersions": [{"namespace": "dataframe://notebook", "name": "nb/train", "version": "..."}],
-     "metrics": {"accuracy": 0.91}, "metricsSource": {"accuracy": "sklearn.metrics.accuracy_score"}}
+     "metrics": {"accuracy": 0.91}, "metricsSource": {"accuracy": "sklearn.metrics.accuracy_score"},
+     "mlflow": {"runId": "...", "experimentId": "0", "trackingUri": "sqlite:///mlflow.db"}}
 
-Its ``_schemaURL`` is :data:`MODEL_SCHEMA_URL`; the JSON Schema ships as
+A fit writes it on the model output of the cell's own COMPLETE event
+(:func:`fit_facets`, with the ``columnLineage`` facet from the training columns to the
+model); :func:`log_metrics` and :func:`record_model` rewrite it on a spec-valid
+DatasetEvent. Its ``_schemaURL`` is :data:`MODEL_SCHEMA_URL`; the JSON Schema ships as
 ``nbgov/governance/schemas/NbgovModelDatasetFacet.json``. Metrics belong to one training
 run: a refit (a new ``trainingRun``) starts with none.
+
+**Column lineage of a fit.** Each feature column of the training data → the model's field
+of the same name, and the label column → the model's label field, both ``DIRECT`` /
+``AGGREGATION`` (:data:`FEATURE_TRANSFORMATION`, :data:`LABEL_TRANSFORMATION`): a fitted
+model's parameters are computed from the *values* of those columns over all training
+rows, as an aggregate is — not merely selected or ordered by them, which is what the
+spec's ``INDIRECT`` types (filter, join, group by, sort) describe. So PII tags on a
+training column propagate to the model (a model can memorise what it was trained on),
+and the impact of a change to a training column reaches the model as a direct
+dependency. A masked (hashed) feature propagates nothing, as everywhere.
 
 A model is named by its dataset (``dataset:model://notebook:nb.ipynb/model``, the
 ``NS:NAME`` form, or a unique name suffix such as ``model``) or, in a kernel where nbgov
@@ -31,7 +45,7 @@ from __future__ import annotations
 import contextlib
 import math
 import numbers
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from nbgov.capture.access import calling
@@ -46,12 +60,16 @@ if TYPE_CHECKING:
 __all__ = [
     "APPROVAL_FACET",
     "APPROVAL_SCHEMA_URL",
+    "FEATURE_TRANSFORMATION",
+    "LABEL_DESCRIPTION",
+    "LABEL_TRANSFORMATION",
     "MODEL_FACET",
     "MODEL_SCHEMA_URL",
     "MetricsError",
     "ModelNotFoundError",
     "describe_model",
     "find_model",
+    "fit_facets",
     "log_metrics",
     "model_store",
     "record_model",
@@ -69,6 +87,14 @@ MODEL_SCHEMA_URL = f"{_SCHEMA_FILE}#/$defs/NbgovModelDatasetFacet"
 APPROVAL_FACET = "nbgov_approval"
 #: its ``_schemaURL`` (same schema document)
 APPROVAL_SCHEMA_URL = f"{_SCHEMA_FILE}#/$defs/NbgovApprovalDatasetFacet"
+#: the ``description`` of the label's field in a model's schema
+LABEL_DESCRIPTION = "label"
+#: the column-lineage transformation from a training feature column to the model's field
+FEATURE_TRANSFORMATION = {"type": "DIRECT", "subtype": "AGGREGATION", "masking": False,
+                          "description": "feature: the model's parameters are fitted on its values"}
+#: the column-lineage transformation from the label column to the model's label field
+LABEL_TRANSFORMATION = {"type": "DIRECT", "subtype": "AGGREGATION", "masking": False,
+                        "description": "label: the model's parameters are fitted to predict its values"}
 
 #: ``resolver(obj) -> (store, dataset node id) | None``
 Resolver = Callable[[Any], "tuple[Store, NodeId] | None"]
@@ -252,26 +278,158 @@ def describe_model(store: Store, node: NodeId | str) -> dict[str, Any]:
     parsed = node if isinstance(node, NodeId) else store.resolve(node)[1]
     data = store.dataset(parsed.namespace, parsed.name)
     facets = data.get("facets") or {}
-    tags = _tags(facets)
     run_id, _ended, inputs = training_run(store, parsed)
-    rows = tags.get("training.rows")
     previous = facets.get(MODEL_FACET) if isinstance(facets.get(MODEL_FACET), Mapping) else {}
     same_run = previous.get("trainingRun") == run_id
+    payload = _summary(facets, data.get("fields") or (), run_id=run_id, data_versions=inputs)
+    if same_run:  # what the fit itself recorded (training inputs, MLflow run) is kept
+        for key in ("dataVersions", "label", "classBalance", "dateRanges", "mlflow"):
+            if key in previous:
+                payload[key] = previous[key]
+        payload["metrics"] = dict(previous.get("metrics") or {})
+        payload["metricsSource"] = dict(previous.get("metricsSource") or {})
+    return payload
+
+
+def _summary(facets: Mapping[str, Any], fields: Any, *, run_id: str | None,
+             data_versions: list[dict[str, Any]]) -> dict[str, Any]:
+    """The facet payload from a model dataset's ``tags``/``datasetType`` facets and schema fields."""
+    tags = _tags(facets)
+    rows = tags.get("training.rows")
+    label = tags.get("training.target")
     estimator = tags.get("estimator")
     if estimator is None and isinstance(facets.get("datasetType"), Mapping):
         estimator = facets["datasetType"].get("subType")
+    names = [f["name"] for f in fields or () if isinstance(f, Mapping) and "name" in f
+             and not (f.get("name") == label and f.get("description") == LABEL_DESCRIPTION)]
     return {
         "version": 1,
         "estimator": estimator,
         "hyperparameters": {k[len("param."):]: v for k, v in sorted(tags.items()) if k.startswith("param.")},
         "trainingRows": int(rows) if rows is not None and rows.isdigit() else None,
-        "features": [f["name"] for f in data.get("fields") or () if isinstance(f, Mapping) and "name" in f],
-        "label": tags.get("training.target"),
+        "features": names,
+        "label": label,
         "trainingRun": run_id,
-        "dataVersions": inputs,
-        "metrics": dict(previous.get("metrics") or {}) if same_run else {},
-        "metricsSource": dict(previous.get("metricsSource") or {}) if same_run else {},
+        "dataVersions": data_versions,
+        "metrics": {},
+        "metricsSource": {},
     }
+
+
+def _schema_fields(ds: Mapping[str, Any]) -> list[dict[str, Any]]:
+    schema = (ds.get("facets") or {}).get("schema")
+    fields = schema.get("fields") if isinstance(schema, Mapping) else None
+    return [f for f in fields or () if isinstance(f, Mapping) and isinstance(f.get("name"), str)]
+
+
+def _without_pii(
+    label: str | None, classes: Sequence[tuple[str, int]] | None,
+    date_ranges: Mapping[tuple[str, str], Sequence[tuple[str, str, str]]],
+) -> tuple[dict[str, int] | None, list[dict[str, str]]]:
+    """Class balance and date ranges, minus what would put raw PII in the store.
+
+    Both are values of single rows (a class name, the earliest birth date), so they are
+    classified like a profile's kept categories (:func:`~nbgov.governance.profiles.without_raw_pii`):
+    a label whose values are PII loses its class balance, a date column that holds PII
+    (dates of birth) its range.
+    """
+    import pandas as pd
+
+    from nbgov.governance.pii import classify_pii
+
+    values: dict[str, list[Any]] = {}  # by column name: the name is one of the classifier's hints
+    if label and classes:
+        values.setdefault(label, []).extend(k for k, _ in classes)
+    for ranges in date_ranges.values():
+        for col, lo, hi in ranges:
+            values.setdefault(col, []).extend((lo, hi))
+    if not values:
+        return None, []
+    width = max(len(v) for v in values.values())
+    frame = pd.DataFrame({k: v + [None] * (width - len(v)) for k, v in values.items()})
+    hit = {f.column for f in classify_pii(frame, min_likelihood="POSSIBLE").findings}
+    balance = {k: int(v) for k, v in classes} if label and classes and label not in hit else None
+    ranges = [{"namespace": ns, "name": name, "column": col, "min": lo, "max": hi}
+              for (ns, name), found in sorted(date_ranges.items()) for col, lo, hi in found if col not in hit]
+    return balance, ranges
+
+
+def fit_facets(
+    event: Mapping[str, Any],
+    output: Mapping[str, Any],
+    *,
+    sources: Mapping[str, list[tuple[str, str]]],
+    label: tuple[str, str] | None = None,
+    classes: Sequence[tuple[str, int]] | None = None,
+    date_ranges: Mapping[tuple[str, str], Sequence[tuple[str, str, str]]] | None = None,
+    mlflow: Mapping[str, Any] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """The facets a fit adds to its model output in the cell's event: ``nbgov_model``,
+    ``columnLineage`` (when any training column is known) and the ``schema`` with the label.
+
+    Args:
+        event: the cell's COMPLETE (or FAIL) run event, JSON-ready.
+        output: the model's entry in ``event["outputs"]``.
+        sources: per model column (feature or label), the ``(namespace, name)`` of the
+            datasets of this event it came from.
+        label: the label column and its type, if known.
+        classes: the label's class balance ``(value, rows)``, for a classifier.
+        date_ranges: per training dataset, ``(column, min, max)`` of its date columns.
+        mlflow: the MLflow run active during the fit (``runId``, ``experimentId``,
+            ``trackingUri`` already redacted).
+
+    Returns:
+        Facet key → facet (with ``_producer`` and ``_schemaURL``).
+    """
+    from nbgov.emit.events import facet
+    from nbgov.model.events import version_id
+
+    run_id = (event.get("run") or {}).get("runId")
+    out_facets = dict(output.get("facets") or {})
+    fields = _schema_fields(output)
+    built: dict[str, dict[str, Any]] = {}
+    if label is not None and not any(f["name"] == label[0] for f in fields):
+        fields = [*fields, {"name": label[0], "type": label[1], "description": LABEL_DESCRIPTION}]
+        schema = dict(out_facets.get("schema") or facet("schema", {}))
+        schema["fields"] = fields
+        built["schema"] = schema
+    feature_names = {f["name"] for f in fields} - ({label[0]} if label else set())
+    lineage: dict[str, Any] = {}
+    used: dict[tuple[str, str], None] = {}  # the training datasets, for dataVersions
+    for column, datasets in sources.items():
+        how = LABEL_TRANSFORMATION if label is not None and column == label[0] else FEATURE_TRANSFORMATION
+        if how is FEATURE_TRANSFORMATION and column not in feature_names:
+            continue
+        refs = [{"namespace": ns, "name": name, "field": column, "transformations": [dict(how)]}
+                for ns, name in dict.fromkeys(datasets)]
+        if refs:
+            lineage[column] = {"inputFields": refs}
+            used.update(dict.fromkeys(datasets))
+    if lineage:
+        built["columnLineage"] = facet("columnLineage", {"fields": lineage})
+    versions = []
+    io = {(d["namespace"], d["name"]): ("output", d) for d in event.get("outputs") or ()}
+    io.update({(d["namespace"], d["name"]): ("input", d) for d in event.get("inputs") or ()})  # the version read
+    chosen = list(used) or [(d["namespace"], d["name"]) for d in event.get("inputs") or ()]
+    for ns, name in sorted(chosen):
+        direction, ds = io.get((ns, name), ("input", {}))
+        ds_facets = ds.get("facets") or {}
+        version = (ds_facets.get("version") or {}).get("datasetVersion")
+        if direction == "output" and version is None:  # what the store will call this run's version
+            version = version_id(ns, name, run_id, ds_facets)
+        versions.append({"namespace": ns, "name": name, "version": version})
+    payload = _summary(out_facets, fields, run_id=run_id, data_versions=versions)
+    if label is not None:
+        payload["label"] = label[0]
+    balance, ranges = _without_pii(label[0] if label else None, classes, date_ranges or {})
+    if balance is not None:
+        payload["classBalance"] = balance
+    if ranges:
+        payload["dateRanges"] = ranges
+    if mlflow:
+        payload["mlflow"] = dict(mlflow)
+    built[MODEL_FACET] = {"_producer": PRODUCER, "_schemaURL": MODEL_SCHEMA_URL, **payload}
+    return built
 
 
 def _write(store: Store, node: NodeId, payload: Mapping[str, Any], emit: bool) -> dict[str, Any]:

@@ -137,14 +137,15 @@ class Feature:
 
 @dataclass(frozen=True)
 class Label:
-    """The label column: its name, the dataset it came from, its class balance if known."""
+    """The label column: its name and type, the dataset it came from, its class balance if known."""
 
     column: str | None
     source: str | None = None
     class_balance: tuple[tuple[str, int], ...] | None = None
+    type: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"column": self.column, "source": self.source,
+        return {"column": self.column, "type": self.type, "source": self.source,
                 "class_balance": dict(self.class_balance) if self.class_balance is not None else None}
 
 
@@ -257,7 +258,8 @@ class ModelCard:
                     + ", ".join(md(f.name) for f in self.pii_features) + ".**"]
         lab = self.label
         balance = ", ".join(f"{k}: {v}" for k, v in lab.class_balance) if lab.class_balance else "unknown"
-        out += ["", "### Label", "", f"- **column**: {md(lab.column)}", f"- **source**: {md(lab.source)}",
+        out += ["", "### Label", "", f"- **column**: {md(lab.column)}", f"- **type**: {md(lab.type)}",
+                f"- **source**: {md(lab.source)}",
                 f"- **class balance**: {md(balance)}", "", "## Evaluation", ""]
         out += [f"- **{md(k)}**: {v:g}" for k, v in self.metrics] or ["No metrics recorded."]
         gov = d["governance"]
@@ -303,7 +305,8 @@ class ModelCard:
             f"<h4>Data lineage</h4><table style='{table}'><tr><th>dataset</th><th>kind</th><th>hops</th>"
             f"<th>version</th><th>rows</th><th>columns</th><th>date ranges</th></tr>{rows}</table>"
             f"<h4>Features</h4><table style='{table}'><tr><th>feature</th><th>type</th><th>tags</th></tr>{feats}</table>"
-            f"<p><b>Label</b>: <code>{e(self.label.column)}</code> from <code>{e(self.label.source)}</code>; "
+            f"<p><b>Label</b>: <code>{e(self.label.column)}</code> ({e(self.label.type)}) from "
+            f"<code>{e(self.label.source)}</code>; "
             f"class balance {e(balance)}</p>"
             f"<h4>Evaluation</h4><table style='{table}'>{metrics or '<tr><td>No metrics recorded.</td></tr>'}</table>"
             f"<h4>Governance</h4><table style='{table}'>"
@@ -418,16 +421,32 @@ def _parts(ds_id: str, data: Mapping[str, Mapping[str, Any]], start: NodeId) -> 
     return data[ds_id]["namespace"], data[ds_id]["name"]
 
 
-def _rows_from_events(store: Store, run_id: str | None, ns: str, name: str) -> int | None:
+def _run_reads(store: Store, run_id: str | None) -> dict[tuple[str, str], tuple[str | None, int | None]]:
+    """``(namespace, name) → (version read, rows read)`` of the inputs of one run, from its events."""
+    out: dict[tuple[str, str], tuple[str | None, int | None]] = {}
     if not run_id:
-        return None
+        return out
     for event in store.events(run_id=run_id):
         for item in event.get("inputs") or ():
-            if item.get("namespace") == ns and item.get("name") == name:
-                metrics = (item.get("inputFacets") or {}).get("dataQualityMetrics") or {}
-                if isinstance(metrics.get("rowCount"), int):
-                    return metrics["rowCount"]
-    return None
+            key = (item.get("namespace"), item.get("name"))
+            version = ((item.get("facets") or {}).get("version") or {}).get("datasetVersion")
+            rows = ((item.get("inputFacets") or {}).get("dataQualityMetrics") or {}).get("rowCount")
+            before = out.get(key, (None, None))
+            out[key] = (version if isinstance(version, str) else before[0],
+                        rows if isinstance(rows, int) else before[1])
+    return out
+
+
+def _written(store: Store, ns: str, name: str, version: str | None) -> tuple[str | None, Mapping[str, Any]]:
+    """``(run, facets)`` of the version of a dataset a run wrote (the latest when ``version`` is
+    None or unknown); ``(None, {})`` for a dataset no run wrote."""
+    try:
+        versions = store.dataset_versions(ns, name)
+    except NodeNotFoundError:  # pragma: no cover - a graph node is always stored
+        return None, {}
+    chosen = next((v for v in versions if v["version"] == version), None) if version else None
+    chosen = chosen or (versions[0] if versions else None)
+    return (chosen["createdByRun"], chosen.get("facets") or {}) if chosen else (None, {})
 
 
 def _date_ranges(facets: Mapping[str, Any], fields: Mapping[str, str | None]) -> tuple[tuple[str, str, str], ...]:
@@ -451,6 +470,15 @@ def _date_ranges(facets: Mapping[str, Any], fields: Mapping[str, str | None]) ->
 def upstream_datasets(store: Store, node: NodeId | str, *, depth: int = DEFAULT_DEPTH) -> list[UpstreamDataset]:
     """Every dataset the model (or any dataset) derives from, nearest first, to the sources.
 
+    Versions and rows are those of training time: walking up from the model, each
+    dataset's version is the one read by the run that wrote the version of its consumer
+    the walk came from (for the model's direct inputs: the training run; None when that
+    run recorded no version), and its rows those that run read (its
+    ``dataQualityMetrics`` input facet), else those stored with that version or the
+    dataset; a dataset that run did not read (a parent through another run of the job)
+    shows its current version. Date ranges come from the model's ``nbgov_model`` facet (the
+    training window, for the training datasets), else a stored profile.
+
     Raises:
         NodeNotFoundError: the dataset is unknown.
     """
@@ -458,37 +486,86 @@ def upstream_datasets(store: Store, node: NodeId | str, *, depth: int = DEFAULT_
     base = NodeId.dataset(parsed.namespace, parsed.name)
     start = str(base)
     up, data = _parents(store, base, "up", depth)
-    run_id, _, read = training_run(store, base)
-    read_versions = {(v["namespace"], v["name"]): v["version"] for v in read}
-    distance = {start: 0}
-    queue = deque([start])
+    run_id, _, _ = training_run(store, base)
+    model_facet = (store.dataset(base.namespace, base.name).get("facets") or {}).get(MODEL_FACET)
+    window: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+    same_run = isinstance(model_facet, Mapping) and model_facet.get("trainingRun") == run_id
+    for r in (model_facet or {}).get("dateRanges") or () if same_run else ():
+        window.setdefault((r["namespace"], r["name"]), []).append((r["column"], r["min"], r["max"]))
+    producer: dict[str, str | None] = {start: run_id}
+    found: dict[str, tuple[int, str | None, int | None, Mapping[str, Any]]] = {}  # hops, version, rows, facets
+    reads_cache: dict[str | None, dict[tuple[str, str], tuple[str | None, int | None]]] = {}
+    queue = deque([(start, 0)])
+    seen = {start}
+    def reads_of(run: str | None) -> dict[tuple[str, str], tuple[str | None, int | None]]:
+        if run not in reads_cache:
+            reads_cache[run] = _run_reads(store, run)
+        return reads_cache[run]
+
     while queue:
-        here = queue.popleft()
+        here, hops = queue.popleft()
+        reads = dict(reads_of(producer.get(here)))
+        # a run that changed `here` in place read it too: what the run that wrote that version read counts
+        d_here = data.get(here, {}) if here != start else {"namespace": base.namespace, "name": base.name}
+        key_here, run, steps = (d_here.get("namespace"), d_here.get("name")), producer.get(here), 0
+        while key_here in reads_of(run) and steps < 20:
+            run, _ = _written(store, *key_here, reads_of(run)[key_here][0])
+            if run is None or run == producer.get(here):
+                break
+            for key, value in reads_of(run).items():
+                reads.setdefault(key, value)
+            steps += 1
         for parent in sorted(up.get(here, ())):
-            if parent not in distance:
-                distance[parent] = distance[here] + 1
-                queue.append(parent)
+            if parent in seen:
+                continue
+            seen.add(parent)
+            d = data.get(parent, {})
+            ns, name = d.get("namespace"), d.get("name")
+            read = (ns, name) in reads
+            version, rows = reads[(ns, name)] if read else (d.get("currentVersion"), None)
+            wrote, version_facets = _written(store, ns, name, version)
+            producer[parent] = wrote
+            found[parent] = (hops + 1, version, rows, version_facets)
+            queue.append((parent, hops + 1))
     out = []
-    for ds_id, hops in sorted(distance.items(), key=lambda kv: (kv[1], kv[0])):
-        if ds_id == start:
-            continue
+    for ds_id, (hops, version, rows, version_facets) in sorted(found.items(), key=lambda kv: (kv[1][0], kv[0])):
         d = data.get(ds_id, {})
         ns, name = d.get("namespace"), d.get("name")
         facets = d.get("facets") or {}
         fields = _fields(d)
-        rows = (facets.get("dataQualityMetrics") or {}).get("rowCount")
+        for candidate in (version_facets, facets):
+            if not isinstance(rows, int):
+                rows = (candidate.get("dataQualityMetrics") or {}).get("rowCount")
         if not isinstance(rows, int):
             prof = facets.get(PROFILE_FACET)
             rows = prof.get("rows") if isinstance(prof, Mapping) else None
-        if not isinstance(rows, int) and hops == 1:
-            rows = _rows_from_events(store, run_id, ns, name)
+        ranges = tuple(window.get((ns, name), ())) or _date_ranges(facets, fields)
         out.append(UpstreamDataset(
             node=ds_id, namespace=ns, name=name, kind=dataset_kind(ns, name, facets), distance=hops,
-            version=read_versions.get((ns, name)) if hops == 1 else d.get("currentVersion"),
-            rows=rows if isinstance(rows, int) else None, columns=len(fields) or None,
-            date_ranges=_date_ranges(facets, fields), source=not up.get(ds_id),
+            version=version, rows=rows if isinstance(rows, int) else None, columns=len(fields) or None,
+            date_ranges=ranges, source=not up.get(ds_id),
         ))
     return out
+
+
+def _label_source(store: Store, node: NodeId, column: str, training: tuple[UpstreamDataset, ...],
+                  data: Mapping[str, Mapping[str, Any]], depth: int) -> str | None:
+    """The dataset the label came from: the farthest origin of the label's column lineage,
+    else the farthest upstream dataset (a source preferred) with a column of that name."""
+    field_id = NodeId.dataset_field(node.namespace, node.name, column)
+    try:
+        edges = store.column_edges(field_id, depth, direction="up")
+    except NodeNotFoundError:
+        edges = []
+    if edges:
+        outputs = {(e["output"]["namespace"], e["output"]["dataset"]) for e in edges}
+        origins = [(e["input"]["namespace"], e["input"]["dataset"]) for e in edges
+                   if (e["input"]["namespace"], e["input"]["dataset"]) not in outputs]
+        if origins:
+            return str(NodeId.dataset(*max(origins)))
+    having = [u for u in training if column in _fields(data.get(u.node, {}))]
+    sources = [u for u in having if u.source] or having
+    return sources[-1].node if sources else None
 
 
 def _class_balance(store: Store, source: str | None, column: str,
@@ -536,15 +613,14 @@ def _card(store: Store, node: NodeId, depth: int) -> ModelCard:
         for name in summary["features"]
     )
     label_col = summary["label"]
-    label_source = None
+    label_source, label_type, balance = None, None, None
+    training = tuple(upstream_datasets(store, node, depth=depth))
     if label_col:
-        upstream = upstream_datasets(store, node, depth=depth)
-        having = [u for u in upstream if label_col in _fields(graph[1].get(u.node, {}))]
-        sources = [u for u in having if u.source] or having
-        label_source = sources[-1].node if sources else None
-        training = tuple(upstream)
-    else:
-        training = tuple(upstream_datasets(store, node, depth=depth))
+        label_source = _label_source(store, node, label_col, training, graph[1], depth)
+        label_type = types.get(label_col) or _fields(graph[1].get(label_source or "", {})).get(label_col)
+        kept = summary.get("classBalance")
+        balance = (tuple(sorted((str(k), int(v)) for k, v in kept.items())) if isinstance(kept, Mapping)
+                   else _class_balance(store, label_source, label_col, graph[1]))
     owners = owners_of(facets)
     if not owners:  # the job that trained it
         for job in {e["origin"] for n in store.upstream(node, 0)["graph"] if n["id"] == str(node)
@@ -560,8 +636,7 @@ def _card(store: Store, node: NodeId, depth: int) -> ModelCard:
         type=dtype.get("subType") or summary["estimator"], estimator=summary["estimator"],
         hyperparameters=tuple(summary["hyperparameters"].items()), trained_on=ended, training_run=run_id,
         training_rows=summary["trainingRows"], training_data=training, features=features,
-        label=Label(label_col, label_source, _class_balance(store, label_source, label_col, graph[1])
-                    if label_col else None),
+        label=Label(label_col, label_source, balance, label_type),
         metrics=tuple(sorted(summary["metrics"].items())), metrics_source=tuple(sorted(summary["metricsSource"].items())),
         owners=tuple(owners), approval=dict(approval) if approval else None,
     )

@@ -453,7 +453,8 @@ def _flows(store: Store, scope: _Scope, wanted: Sequence[str]) -> list[TagFindin
     for node, (ns, name) in scope.written.items():
         fields = [f["name"] for f in scope.datasets.get(node, {}).get("fields") or () if isinstance(f, Mapping)]
         derived = _derived_columns(store, ns, name)
-        for column in dict.fromkeys([*fields, *sorted(derived)]):
+        # the dataset's columns; edges into a column it no longer has (a refit on other features) are history
+        for column in fields or sorted(derived):
             if column in derived:  # recorded column lineage decides (a masking edge stops the flow)
                 tags = effective_tags(store, str(NodeId.dataset_field(ns, name, column)))
             else:  # no column edges: same-named columns through the jobs

@@ -108,7 +108,8 @@ def test_the_card_lists_the_sources_features_with_inherited_pii_and_the_label(st
     assert {(t["key"], t["value"]) for t in email["tags"]} == {("pii", "EMAIL_ADDRESS"), ("policy_tag", "PII")}
     assert email["tags"][0]["path"] == [f"datasetField:file:{CUSTOMERS}:email", f"datasetField:{FRAMES}:{NB}/train:email",
                                         f"datasetField:{MODELS}:{NB}/model:email"]
-    assert lineage["labels"] == {"column": "churned", "source": f"dataset:file:{CUSTOMERS}", "class_balance": None}
+    assert lineage["labels"] == {"column": "churned", "type": "int64", "source": f"dataset:file:{CUSTOMERS}",
+                                 "class_balance": None}
     assert d["evaluation"]["metrics"] == {}
     assert d["governance"] == {"owner": "team:risk", "owners": ["team:risk"], "approval_status": "NOT_APPROVED",
                                "approved_by": None, "approval_date": None, "next_review": None}
@@ -199,5 +200,6 @@ def test_date_ranges_and_class_balance_come_from_stored_profiles(store) -> None:
     card = model_card(MODEL, store=store)
     source = next(u for u in card.training_data if u.name == CUSTOMERS)
     assert source.date_ranges == (("signup", "2023-01-01T00:00:00+00:00", "2023-06-30T00:00:00+00:00"),)
-    assert source.rows == 4
+    assert source.rows == 40  # what the join read at training time (its input facet), not the later profile's 4
+    assert source.version == "c1"  # the version the join read
     assert card.label.class_balance == (("0", 3), ("1", 1))
