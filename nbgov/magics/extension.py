@@ -464,6 +464,9 @@ class Nbgov(Magics):
         if self._sql is not None:
             with self.guard.running("sql lineage"):
                 events = self._sql.amend_events(events, accesses)
+        if self._models is not None:  # a fit's nbgov_model and column lineage; MLflow
+            with self.guard.running("model facets"):
+                events = self._models.amend_events(events, accesses)
         with self.guard.running("store"):
             self._write(events)
             self.runs_captured += 1

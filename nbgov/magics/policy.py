@@ -1,13 +1,28 @@
-"""Models and the policy gate in the notebook: after each cell, detected metrics and the policy check.
+"""Models and the policy gate in the notebook: the model facets of a fit, detected metrics, the policy check.
 
-:class:`ModelGovernance` is created by the extension, which calls :meth:`ModelGovernance.after_cell`
-at the end of its ``post_run_cell``, once the cell's lineage is stored. After a cell it:
+:class:`ModelGovernance` is created by the extension. Before a cell's events are stored the
+extension calls :meth:`ModelGovernance.amend_events`, which gives each model the cell
+fitted (the output whose capture ``obj`` is a
+:class:`~nbgov.capture.adapters.models.ModelOutput`), in the cell's own COMPLETE event:
+
+- the ``nbgov_model`` facet (estimator, hyperparameters, training rows, features, label,
+  class balance, the training run, the versions and date ranges of the training data,
+  the MLflow run) and the label as a schema field described ``label``
+  (:func:`nbgov.governance.metrics.fit_facets`);
+- a ``columnLineage`` facet: each feature and the label from the datasets of this run
+  that the fit's data came from — the frames the capture found in the call, else, by
+  column name, the run's inputs holding that column;
+
+and, when an MLflow run was active during a fit or a model save, tags that run and logs
+the cell's events to it as an artifact (:func:`nbgov.capture.adapters.mlflow.attach`;
+stage ``mlflow`` of the guard: an MLflow failure is a one-line notice, never the cell's).
+
+At the end of its ``post_run_cell``, once the cell's lineage is stored, the extension
+calls :meth:`ModelGovernance.after_cell`. After a cell it:
 
 1. stores the ``sklearn.metrics`` results the cell computed on a model's predictions
-   (:mod:`nbgov.capture.adapters.sklearn_metrics`) as that model's metrics — the
-   ``nbgov_model`` facet (estimator, hyperparameters, training rows, features, label, the
-   versions of the training data, metrics; :func:`nbgov.governance.metrics.log_metrics`).
-   A fit alone writes no extra event: the capture's own facets hold what the card needs;
+   (:mod:`nbgov.capture.adapters.sklearn_metrics`) as that model's metrics
+   (:func:`nbgov.governance.metrics.log_metrics`, which rewrites ``nbgov_model``);
 2. when ``Nbgov.on_violation`` (``NBGOV_ON_VIOLATION``) is ``warn`` or ``raise`` and the
    cell recorded lineage, evaluates the policy (``Nbgov.policy`` / ``NBGOV_POLICY``, else
    the built-in rules) on this notebook's jobs. Violations not reported before in this
@@ -38,6 +53,11 @@ if TYPE_CHECKING:
     from nbgov.magics.extension import Nbgov
 
 __all__ = ["ON_VIOLATION", "ModelGovernance"]
+
+
+def _fields(ds: dict[str, Any]) -> list[dict[str, Any]]:
+    schema = (ds.get("facets") or {}).get("schema") or {}
+    return [f for f in schema.get("fields") or () if isinstance(f, dict)]
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +119,77 @@ class ModelGovernance:
                 continue
             return store, node
         return None
+
+    # ------------------------------------------------------------- a fit's facets
+    def amend_events(self, events: list[dict[str, Any]], accesses: list[Any]) -> list[dict[str, Any]]:
+        """Model facets and column lineage of the cell's fits; MLflow (see the module docs).
+
+        Called by the extension inside its guard, before the events are stored."""
+        from nbgov.capture.adapters.models import ModelOutput
+
+        made = [a for a in accesses if a.direction == "output" and isinstance(a.obj, ModelOutput)]
+        session = self.ext._session
+        if not made or not events or session is None:
+            return events
+        last = events[-1]
+        outputs = {(d["namespace"], d["name"]): d for d in last.get("outputs") or ()}
+        runs: dict[str, tuple[Any, list[str]]] = {}
+        for access in made:
+            record = access.obj
+            key = dataset_for(access.location, job_namespace=last["job"]["namespace"], notebook=session.notebook)
+            output = outputs.get(key)
+            if output is None:
+                continue
+            if record.training is not None:
+                with self.ext.guard.running("model facets"):
+                    self._fit_facets(last, output, record, session.notebook)
+            if record.mlflow is not None:
+                runs.setdefault(record.mlflow.run_id, (record.mlflow, []))[1].append(str(NodeId.dataset(*key)))
+        for run, models in runs.values():
+            with self.ext.guard.running("mlflow"):
+                self._attach(run, models, events)
+        return events
+
+    def _fit_facets(self, event: dict[str, Any], output: dict[str, Any], record: Any, notebook: str) -> None:
+        from nbgov.governance.metrics import fit_facets
+
+        training = record.training
+        job_namespace = event["job"]["namespace"]
+        present = {(d["namespace"], d["name"]) for d in (*(event.get("inputs") or ()), *(event.get("outputs") or ()))}
+        inputs = [d for d in event.get("inputs") or () if not d["namespace"].startswith("model://")]
+        columns = [name for name, _ in training.features or ()]
+        if training.label is not None and training.label[0] not in columns:
+            columns.append(training.label[0])
+        sources: dict[str, list[tuple[str, str]]] = {}
+        for column in columns:
+            found = [key for var in training.sources_of(column)
+                     if (key := dataset_for(Location.of("dataframe", name=var), job_namespace=job_namespace,
+                                            notebook=notebook)) in present]
+            if not found:  # by name: the run's inputs holding such a column
+                found = [(d["namespace"], d["name"]) for d in inputs
+                         if any(f.get("name") == column for f in _fields(d))]
+            if found:
+                sources[column] = found
+        ranges: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+        for var, column, lo, hi in training.date_ranges:
+            key = dataset_for(Location.of("dataframe", name=var), job_namespace=job_namespace, notebook=notebook)
+            if key in present:
+                ranges.setdefault(key, []).append((column, lo, hi))
+        facets = fit_facets(event, output, sources=sources, label=training.label, classes=training.classes,
+                            date_ranges=ranges,
+                            mlflow=record.mlflow.to_facet() if record.mlflow is not None else None)
+        output["facets"] = {**(output.get("facets") or {}), **facets}
+
+    def _attach(self, run: Any, models: list[str], events: list[dict[str, Any]]) -> None:
+        from nbgov.capture.adapters.mlflow import artifact_name, attach
+
+        last = events[-1]
+        job = last["job"]
+        run_id = last["run"]["runId"]
+        inputs = sorted({str(NodeId.dataset(d["namespace"], d["name"])) for d in last.get("inputs") or ()})
+        tags = {"nbgov.run_id": run_id, "nbgov.job": f"{job['namespace']}:{job['name']}",
+                "nbgov.models": ", ".join(dict.fromkeys(models)), "nbgov.inputs": ", ".join(inputs)}
+        attach(run, events, tags=tags, artifact=artifact_name(job["name"], run_id))
 
     # ------------------------------------------------------------- after a cell
     def after_cell(self, result: Any) -> None:
