@@ -114,10 +114,63 @@ def dataset_for(location: Location, *, job_namespace: str, notebook: str) -> tup
             return namespace, "main"
         return dataset_name_for(kind, **parts)
     if "table" not in parts and parts.get("database") is not None:
-        namespace, _ = dataset_name_for(kind, **{**parts, "schema": parts.get("schema") or "public",
-                                                 "table": "_"})
+        namespace, _ = dataset_name_for(kind, **_platform_parts(
+            kind, {**parts, "schema": parts.get("schema") or "public", "table": "_"}))
         return namespace, parts["database"]
-    return dataset_name_for(kind, **parts)
+    return dataset_name_for(kind, **_platform_parts(kind, parts))
+
+
+#: the port a database listens on when its URL names none (the OpenLineage naming spec
+#: puts ``host:port`` in these namespaces)
+DEFAULT_PORTS = {
+    "postgres": 5432, "postgresql": 5432, "mysql": 3306, "oracle": 1521, "redshift": 5439,
+    "trino": 8080, "teradata": 1025, "db2": 50000, "crate": 5432, "cratedb": 5432, "oceanbase": 2881,
+}
+
+
+def _platform_parts(kind: str, parts: Mapping[str, Any]) -> dict[str, Any]:
+    """A database location's generic parts (``host``, ``port``, ``database``, ``schema``,
+    ``table`` — what a SQLAlchemy URL gives) as the fields of the platform's naming rule.
+
+    - a missing port becomes the platform's default (``postgresql://u@db/shop`` is
+      ``postgres://db:5432``);
+    - MySQL, Teradata, OceanBase have no schema level: a table's schema is its database;
+    - Oracle's database is the service name; Trino's ``catalog/schema`` path is split;
+    - Snowflake's host is the ``org-account`` identifier and its path ``database/schema``;
+    - BigQuery's host is the project and its database the dataset;
+    - Redshift's host ``cluster.id.region.redshift.amazonaws.com`` gives cluster and region.
+    Parts of other platforms are returned as they are.
+    """
+    key = kind.lower()
+    out = dict(parts)
+    if key in DEFAULT_PORTS and "host" in out and out.get("port") in (None, ""):
+        out["port"] = DEFAULT_PORTS[key]
+    database, schema = out.get("database"), out.get("schema")
+    if key in ("mysql", "teradata", "oceanbase") and "schema" in out:
+        out["database"] = schema or database
+        del out["schema"]
+    elif key == "oracle" and "database" in out:
+        out["service_name"] = out.pop("database")
+    elif key == "trino" and "database" in out:
+        catalog, _, path_schema = str(out.pop("database") or "").partition("/")
+        out["catalog"] = catalog
+        out["schema"] = schema or path_schema or None
+    elif key == "snowflake" and "host" in out:
+        account = str(out.pop("host") or "").split(".snowflakecomputing.com")[0]
+        org, sep, name = account.partition("-")
+        out["organization_name"], out["account_name"] = (org, name) if sep else ("", account)
+        db, _, path_schema = str(database or "").partition("/")
+        out["database"], out["schema"] = db, schema or path_schema or "PUBLIC"
+        out.pop("port", None)
+    elif key == "bigquery" and "host" in out:
+        out = {"project_id": out.get("host"), "dataset_name": schema or database,
+               "table_name": out.get("table")}
+    elif key == "redshift" and "host" in out:
+        labels = str(out.pop("host") or "").split(".")
+        out["cluster_identifier"] = labels[0]
+        out["region"] = labels[2] if len(labels) > 3 and labels[-2:] == ["amazonaws", "com"] else ""
+        out["schema"] = schema or "public"
+    return out
 
 
 def data_source(namespace: str) -> dict[str, str]:
