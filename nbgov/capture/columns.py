@@ -1285,6 +1285,10 @@ class _Analyser:
                     name = _const_str(k)
                     if name is not None:
                         out.cols[name] = ((root, name, AGGREGATION),)
+            elif fn is not None and gb.selected and len(gb.selected) == 1 and _const_strs(fn):
+                for name in _const_strs(fn) or ():  # gb["amount"].agg(["sum", "mean"]): columns sum, mean
+                    if isinstance(fn, (ast.List, ast.Tuple)):
+                        out.cols[name] = ((root, gb.selected[0], AGGREGATION),)
             elif fn is not None and _const_strs(fn) is None:
                 masked = self.fn_masks(fn)
                 if masked:
@@ -1614,15 +1618,12 @@ class _Resolver:
             return self._memo[key]
         self._memo[key] = []  # cycles terminate
         out: list[Edge] = []
-        if frame.positional is not None and isinstance(col, str):
-            if col in frame.positional:
-                index = frame.positional.index(col)
+        if frame.positional is not None:  # renamed: positions stay, names change
+            index = col if isinstance(col, int) else (
+                frame.positional.index(col) if col in frame.positional else None)
+            if index is not None:
                 for r in frame.roots:
                     out += self._via(self.column(r, index, depth), IDENTITY)
-            elif not frame.positional and not frame.cols:
-                pass  # renamed by a function: the old names are gone
-            else:
-                out = self._plain(frame, col, depth)
         else:
             out = self._plain(frame, col, depth)
         self._memo[key] = out
@@ -1635,7 +1636,7 @@ class _Resolver:
                 if not 0 <= col < len(frame.selected):
                     return out
                 col = frame.selected[col]
-            elif frame.cols or frame.hidden or frame.affix is not None or frame.positional is not None:
+            elif frame.cols or frame.hidden or frame.affix is not None or frame.suffixes:
                 return out
         if isinstance(col, str) and col in frame.cols:
             for r, c, step in frame.cols[col]:
@@ -1661,6 +1662,8 @@ class _Resolver:
                 for i, suffix in frame.suffixes:
                     if i == index and suffix and col.endswith(suffix) and len(col) > len(suffix):
                         found += self.column(r, col[:-len(suffix)], depth)
+                if not found and "." in col and frame.through.subtype == "AGGREGATION":
+                    found += self.column(r, col.rsplit(".", 1)[0], depth)  # agg(["sum", "mean"]): amount.sum
             per_root.append(found)
         if frame.suffixes and not key and sum(1 for f in per_root if f) > 1:
             # a name on both sides of a merge that is not a key: it keeps its name only on the
@@ -1675,6 +1678,21 @@ class _Resolver:
     @staticmethod
     def _via(edges: list[Edge], step: Step) -> list[Edge]:
         return [(i, f, s.then(step)) for i, f, s in edges]
+
+    def renamed_by_position(self, frame: Frame) -> bool:
+        """Whether the frame's columns were renamed by something other than a literal mapping,
+        with nothing else changing the columns on the way: the names changed, positions did not."""
+        for _ in range(_MAX_DEPTH):
+            if frame.positional == ():
+                return True
+            if frame.cols or frame.hidden or frame.affix or frame.selected or frame.suffixes or \
+                    frame.positional is not None or len(frame.roots) != 1:
+                return False
+            root = frame.roots[0]
+            if root.frame is None or (root.kind == "local" and self._root_sides(root)):
+                return False
+            frame = root.frame
+        return False
 
     def rows(self, frame: Frame, depth: int = 0, seen: set[int] | None = None) -> list[Edge]:
         """The INDIRECT dependencies of a frame's rows, through its roots."""
@@ -1816,8 +1834,11 @@ def _edges_for(index: int, side: Side, frame: Frame | None, sides: Sequence[Side
     names = [n for n, _ in side.fields]
     if frame is not None:
         reached = resolver.reached(frame)
-        for name in names:
+        by_position = resolver.renamed_by_position(frame)
+        for position, name in enumerate(names):
             found = resolver.lookup(frame, name)
+            if not found and by_position:  # df.columns = df.columns.str.lower(), rename(columns=str.upper)
+                found = resolver.lookup(frame, position)
             explicit = name in frame.cols
             if explicit:  # never drop a DIRECT edge the name finds
                 direct = {(i, f) for i, f, s in found if s.type == DIRECT}

@@ -98,6 +98,7 @@ def _dataset(access: Access, cell: CellRun, notebook: str, profile: Profiler | N
              report: Reporter) -> Any:
     namespace, name = dataset_for(access.location, job_namespace=cell.job_namespace, notebook=notebook)
     fields = access.fields
+    prof: Any = None
     facets: dict[str, Any] = {"dataSource": facet("dataSource", data_source(namespace))}
     io: dict[str, Any] = {}
     io_kind = "input" if access.direction == "input" else "output"
@@ -114,6 +115,11 @@ def _dataset(access: Access, cell: CellRun, notebook: str, profile: Profiler | N
         except Exception as exc:  # noqa: BLE001 - reported; the dataset is kept without metrics
             report("profile", exc)
         else:
+            if access.direction == "input" and fields and [n for n, _ in fields] != [n for n, _ in prof.fields or ()]:
+                # the frame read was changed in place later in the cell (columns renamed, added):
+                # its profile describes that, not the input; keep the columns the reader saw
+                prof = None
+        if prof is not None:
             fields = prof.fields or fields
             if "version" not in facets and prof.fingerprint:
                 facets["version"] = facet("version", {"datasetVersion": prof.fingerprint})

@@ -176,6 +176,49 @@ CASES: list[tuple[str, str, dict, dict, dict]] = [
      {"df:orders": ({**same("table:orders", ["id", "gross", "tax"]),
                      "net": {("table:orders", "gross", "TRANSFORMATION", False),
                              ("table:orders", "tax", "TRANSFORMATION", False)}}, set())}),
+    ("columns renamed by an expression keep their positions", 'raw = pd.read_csv("x.csv")\n'
+     'raw.columns = raw.columns.str.lower()', {"file:/w/x.csv": ["ID", "Email"]}, {"df:raw": ["id", "email"]},
+     {"df:raw": ({"id": {("file:/w/x.csv", "ID", "IDENTITY", False)},
+                  "email": {("file:/w/x.csv", "Email", "IDENTITY", False)}}, set())}),
+    ("rename by a function", "out = df.rename(columns=str.lower)", {"df:df": ["ID", "Email"]},
+     {"df:out": ["id", "email"]}, {"df:out": ({"id": {("df:df", "ID", "IDENTITY", False)},
+                                               "email": {("df:df", "Email", "IDENTITY", False)}}, set())}),
+    ("a rename by a function, then a selection: unknown, no edge",
+     'out = df.rename(columns=lambda c: c.lower())[["email"]]', {"df:df": ["ID", "Email"]}, {"df:out": ["email"]},
+     {}),
+    ("several aggregations per column", 'out = df.groupby("region").agg(["sum", "mean"])',
+     {"df:df": ["region", "amount"]}, {"df:out": ["amount.sum", "amount.mean"]},
+     {"df:out": ({"amount.sum": {("df:df", "amount", "AGGREGATION", False)},
+                  "amount.mean": {("df:df", "amount", "AGGREGATION", False)}}, {("df:df", "region", "GROUP_BY")})}),
+    ("several aggregations of one column", 'out = df.groupby("region").amount.agg(["sum", "mean"]).reset_index()',
+     {"df:df": ["region", "amount"]}, {"df:out": ["region", "sum", "mean"]},
+     {"df:out": ({"region": {("df:df", "region", "IDENTITY", False)},
+                  "sum": {("df:df", "amount", "AGGREGATION", False)},
+                  "mean": {("df:df", "amount", "AGGREGATION", False)}}, {("df:df", "region", "GROUP_BY")})}),
+    ("the example of docs/notebooks.md", 'orders = pd.read_csv("orders.csv")\n'
+     'paid = orders[orders.status == "paid"]\n'
+     'report = (paid.merge(customers, on="customer_id")\n'
+     '              .assign(domain=lambda d: d["email"].str.split("@").str[1],\n'
+     '                      email_hash=lambda d: d["email"].map(sha256_hex))\n'
+     '              .groupby(["region", "domain"], as_index=False)\n'
+     '              .agg(total=("amount", "sum"), hashes=("email_hash", "first")))\n'
+     'report.to_parquet("report.parquet")',
+     {"file:/w/orders.csv": ["id", "customer_id", "email", "amount", "status"],
+      "df:customers": ["customer_id", "region"]},
+     {"df:orders": ["id", "customer_id", "email", "amount", "status"],
+      "df:paid": ["id", "customer_id", "email", "amount", "status"],
+      "df:report": ["region", "domain", "total", "hashes"],
+      "file:/w/report.parquet": ["region", "domain", "total", "hashes"]},
+     {"df:orders": (same("file:/w/orders.csv", ["id", "customer_id", "email", "amount", "status"]), set()),
+      "df:paid": (same("df:orders", ["id", "customer_id", "email", "amount", "status"]),
+                  {("df:orders", "status", "FILTER")}),
+      "df:report": ({"region": {("df:customers", "region", "IDENTITY", False)},
+                     "domain": {("df:paid", "email", "TRANSFORMATION", False)},
+                     "total": {("df:paid", "amount", "AGGREGATION", False)},
+                     "hashes": {("df:paid", "email", "AGGREGATION", True)}},
+                    {("df:paid", "customer_id", "JOIN"), ("df:customers", "customer_id", "JOIN"),
+                     ("df:customers", "region", "GROUP_BY"), ("df:paid", "email", "GROUP_BY")}),
+      "file:/w/report.parquet": (same("df:report", ["region", "domain", "total", "hashes"]), set())}),
     # ------------------------------------------------ masking
     ("hash of a column into a new one", 'out = df.assign(email_hash=df["email"].map(lambda e: '
      'hashlib.sha256(e.encode()).hexdigest()))', DF, {"df:out": ["id", "email_hash"]},

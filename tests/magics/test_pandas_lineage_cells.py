@@ -142,3 +142,21 @@ def test_a_failing_resolution_leaves_the_run_without_the_facet(shell: Any, tmp_p
     assert_spec_valid(events)
     out = _outputs(events, "/out")  # the run and its datasets are kept, without column lineage
     assert "columnLineage" not in out.get("facets", {})
+
+
+def test_a_frame_renamed_in_place_after_reading_keeps_the_files_columns(shell: Any, tmp_path: Path) -> None:
+    """The file's schema is what the reader saw, not the frame's names at the end of the cell,
+    and the renamed columns derive from the file's by position."""
+    pd.DataFrame({"Customer ID": [1, 2], "E-mail": ["a@x.io", "b@y.io"]}).to_csv(tmp_path / "in.csv", index=False)
+    run(shell, "%load_ext nbgov")
+    run(shell, "%config Nbgov.classify_outputs = False")
+    run(shell, "import pandas as pd\nraw = pd.read_csv('in.csv')\n"
+               "raw.columns = raw.columns.str.lower().str.replace(' ', '_').str.replace('-', '')")
+    run(shell, "%unload_ext nbgov")
+    events = stored_events(tmp_path / "lineage.db")
+    assert_spec_valid(events)
+    (read,) = [i for e in events if e.get("eventType") == "COMPLETE" for i in e.get("inputs", [])
+               if i["name"].endswith("in.csv")]
+    assert [f["name"] for f in read["facets"]["schema"]["fields"]] == ["Customer ID", "E-mail"]
+    assert _edges(_outputs(events, "/raw")) == {"customer_id": {("in.csv", "Customer ID", "IDENTITY", False)},
+                                                 "email": {("in.csv", "E-mail", "IDENTITY", False)}}
