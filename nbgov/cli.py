@@ -472,7 +472,8 @@ def doctor(fmt: str, store_loc: str | None) -> None:
     else:
         width = max(len(c["name"]) for c in checks)
         for c in checks:
-            click.echo(f"{c['status']:<4}  {c['name']:<{width}}  {c['message']}")
+            message = " ".join(str(c["message"]).split())  # one line each (libpq adds hint lines)
+            click.echo(f"{c['status']:<4}  {c['name']:<{width}}  {message}")
     if not ok:
         sys.exit(1)
 

@@ -21,9 +21,11 @@ naming the file or variable, never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urljoin
 
@@ -121,6 +123,29 @@ def _resolve() -> tuple[str | None, list[str], str | None]:
     return ttype, sources, type_source
 
 
+class _ToDebug(logging.Handler):
+    """Re-logs the client's records at DEBUG under nbgov's logger while a transport is
+    built: nbgov reports a failure itself (one ConfigError naming the setting), so the
+    client's own traceback (e.g. confluent-kafka missing) does not reach stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        log.debug("openlineage client while building a transport: %s", record.getMessage())
+
+
+@contextlib.contextmanager
+def _client_logs_kept_back() -> Iterator[None]:
+    client_log = logging.getLogger("openlineage.client")
+    handler = _ToDebug()
+    propagate = client_log.propagate
+    client_log.addHandler(handler)
+    client_log.propagate = False
+    try:
+        yield
+    finally:
+        client_log.propagate = propagate
+        client_log.removeHandler(handler)
+
+
 def configured_transport() -> Transport | None:
     """The transport the standard OpenLineage configuration names, or None.
 
@@ -138,7 +163,7 @@ def configured_transport() -> Transport | None:
     ttype, _, type_source = _resolve()
     if ttype is None:
         return None
-    with _BUILD_LOCK:
+    with _BUILD_LOCK, _client_logs_kept_back():
         before = set(os.environ)
         try:
             transport = OpenLineageClient().transport
