@@ -165,3 +165,27 @@ def test_the_card_lists_versions_rows_date_ranges_and_class_balance(run) -> None
     counts = data["churned"].value_counts()
     assert label == {"column": "churned", "type": "int64", "source": source,  # the origin of its column lineage
                      "class_balance": {"0": int(counts[0]), "1": int(counts[1])}}
+
+
+# ------------------------------------------------------------------ in-process
+def test_a_failing_model_facet_step_leaves_the_cell_and_its_run_alone(shell, monkeypatch: pytest.MonkeyPatch,
+                                                                       capsys: pytest.CaptureFixture) -> None:
+    import nbgov.governance.metrics as metrics
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("facet builder broke")
+
+    monkeypatch.setattr(metrics, "fit_facets", broken)
+    shell.run_cell("%load_ext nbgov")
+    shell.run_cell("import pandas as pd\nfrom sklearn.linear_model import LogisticRegression\n"
+                   "df = pd.DataFrame({'a': range(10), 'y': [0, 1] * 5})")
+    result = shell.run_cell("m = LogisticRegression().fit(df[['a']], df['y'])\n'trained'")
+    assert result.success and result.result == "trained"
+    status = shell.run_cell("get_ipython().find_magic('nbgov').__self__.status()").result
+    assert status["errors"] == {"model facets": 1}
+    assert "nbgov: model facets failed (RuntimeError: facet builder broke)" in capsys.readouterr().err
+    from nbgov.store import open_store
+
+    with open_store(None) as store:  # the notebook's store ($NBGOV_STORE)
+        model = store.dataset(MODELS, "test.ipynb/m")
+    assert "nbgov_model" not in model["facets"] and model["facets"]["datasetType"]["datasetType"] == "MODEL"
