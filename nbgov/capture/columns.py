@@ -1832,8 +1832,12 @@ def _edges_for(index: int, side: Side, frame: Frame | None, sides: Sequence[Side
     edges: dict[str, list[Edge]] = {}
     rows: list[Edge] = []
     names = [n for n, _ in side.fields]
+    reached: set[int] = set()
     if frame is not None:
         reached = resolver.reached(frame)
+        if not reached and resolver.incomplete and not frame.cols:
+            frame = None  # the code shows nothing about where it came from (a magic, a helper): as without code
+    if frame is not None:
         by_position = resolver.renamed_by_position(frame)
         for position, name in enumerate(names):
             found = resolver.lookup(frame, name)

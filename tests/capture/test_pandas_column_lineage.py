@@ -468,3 +468,14 @@ def test_deep_code_gives_up_quietly() -> None:
     code = "out = " + "(" * 300 + "df" + ")" * 300 + "\n" + "x = df" + ".copy()" * 400
     ast.parse("x = 1")
     lineage(code, DF, {"df:out": PEOPLE, "df:x": PEOPLE})
+
+
+def test_a_frame_from_a_magic_is_the_same_object_as_the_magics_result() -> None:
+    """``df2 = %sql SELECT …`` binds the very frame the magic returned as ``_sql``."""
+    from nbgov.magics.runs import python_of
+
+    obj = object()
+    code = python_of("df2 = %sql SELECT id FROM t")
+    got = lineage(code, {"table:t": ["id"]}, {"df:_sql": ["id"], "df:df2": ["id"]},
+                  objs={"out df:_sql": obj, "out df:df2": obj})
+    assert got["df:df2"][0] == {"id": {("df:_sql", "id", "IDENTITY", False)}}
