@@ -1856,23 +1856,28 @@ def _edges_for(index: int, side: Side, frame: Frame | None, sides: Sequence[Side
                     edges[name] = edges.get(name, []) + _by_name(index, name, sides, resolver)
         return edges, rows
     same = _same_obj_sources(index, sides)
-    for name in names:
+    for position, name in enumerate(names):
         if same:
             edges[name] = [(i, name, _SAME_OBJECT) for i in same if name in resolver.fields[i]]
         else:
-            edges[name] = _by_name(index, name, sides, resolver)
+            edges[name] = _by_name(index, name, sides, resolver, evidence=position < EVIDENCE_COLUMNS)
     return edges, rows
 
 
-def _by_name(index: int, name: str, sides: Sequence[Side], resolver: _Resolver) -> list[Edge]:
+#: the memory evidence is looked at for at most this many columns of an output (then: TRANSFORMATION)
+EVIDENCE_COLUMNS = 64
+
+
+def _by_name(index: int, name: str, sides: Sequence[Side], resolver: _Resolver, *,
+             evidence: bool = True) -> list[Edge]:
     me = sides[index]
     out: list[Edge] = []
     for i in resolver.inputs:
         if name not in resolver.fields[i] or sides[i].key == me.key:
             continue
         same_type = resolver.fields[i][name] == resolver.fields[index].get(name)
-        evidence = same_type and me.obj is not None and _shares_memory(me.obj, sides[i].obj, name)
-        out.append((i, name, _BY_NAME_IDENTITY if evidence else _BY_NAME))
+        shared = evidence and same_type and me.obj is not None and _shares_memory(me.obj, sides[i].obj, name)
+        out.append((i, name, _BY_NAME_IDENTITY if shared else _BY_NAME))
     return out
 
 
