@@ -58,7 +58,10 @@ any other: MLflow's frames are looked through when deciding who called ``fit``.
 ``joblib.dump(model, path)`` records the file as an output, ``joblib.load(path)`` as an
 input (``version`` from the file's size and mtime); when the object is a model, the
 file carries the same ``datasetType`` and ``tags`` facets plus a ``model`` tag naming
-the model variable — the link between the model and its file.
+the model variable — the link between the model and its file. A saved model's ``obj``
+is a :class:`ModelOutput` without training data (for the MLflow run active at the save).
+Helpers shared with the XGBoost and LightGBM adapters: :func:`training_data`,
+:func:`describe_training`, :func:`model_file`, :func:`framed`.
 """
 
 from __future__ import annotations
@@ -298,9 +301,10 @@ def _is_frame(obj: Any) -> bool:
 
 
 def _lookup(frame: types.FrameType, name: str) -> Any:
+    """What ``name`` is bound to at ``frame`` (locals, then globals), or None."""
     if name in frame.f_locals:
         return frame.f_locals[name]
-    return frame.f_globals.get(name, frame.f_builtins.get(name) if isinstance(frame.f_builtins, dict) else None)
+    return frame.f_globals.get(name)
 
 
 def call_at(frame: types.FrameType, names: frozenset[str]) -> ast.Call | None:
