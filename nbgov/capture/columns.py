@@ -233,10 +233,6 @@ class _Indexer:
 Value = Frame | Column | _Indexer | None
 
 
-def _map_steps(deps: Iterable[Dep], step: Step) -> tuple[Dep, ...]:
-    return tuple((r, c, s.then(step)) for r, c, s in deps)
-
-
 def _direct_only(deps: Iterable[Dep], step: Step) -> tuple[Dep, ...]:
     return tuple((r, c, s.then(step) if s.type == DIRECT else s) for r, c, s in deps)
 
@@ -306,7 +302,9 @@ def _rebase(value: Value, root: Root) -> Value:
     if isinstance(value, Column):
         if not any(r is _CTX for r, _, _ in value.deps) and not any(r is _CTX for r, _, _ in value.rows):
             return value
-        fix = lambda deps: tuple((root if r is _CTX else r, c, s) for r, c, s in deps)  # noqa: E731
+        def fix(deps: tuple[Dep, ...]) -> tuple[Dep, ...]:
+            return tuple((root if r is _CTX else r, c, s) for r, c, s in deps)
+
         return Column(fix(value.deps), fix(value.rows), value.name, value.accessor)
     return value
 
@@ -924,10 +922,9 @@ class _Analyser:
                 for side in (sub.left, sub.right):
                     if isinstance(side, ast.Constant) and isinstance(side.value, str) and is_mask_literal(side.value):
                         return True
-            elif isinstance(sub, ast.JoinedStr):
-                if any(isinstance(v, ast.Constant) and isinstance(v.value, str) and "***" in v.value
-                       for v in sub.values):
-                    return True
+            elif isinstance(sub, ast.JoinedStr) and any(
+                    isinstance(v, ast.Constant) and isinstance(v.value, str) and "***" in v.value for v in sub.values):
+                return True
         return False
 
     def with_params(self, fn: ast.AST | None, *values: Value) -> Value:
@@ -1214,8 +1211,6 @@ class _Analyser:
             return Frame(tuple(_as_root(f) for f in frames), through=TRANSFORMATION) if frames else None
         lroot, rroot = _as_root(left), _as_root(right)
         on = _const_strs(_kw(node, "on"))
-        if on is None and join is False and len(node.args) > skip + 1:
-            on = None
         lkeys = _const_strs(_kw(node, "left_on")) or on or ()
         rkeys = _const_strs(_kw(node, "right_on")) or on or ()
         if join and not lkeys:  # pandas join(on=…) / polars join(other, "id")
@@ -1299,8 +1294,6 @@ class _Analyser:
                         col = _to_col(_rebase(self.ev(e), root))
                         if col.name:
                             out.cols[col.name] = _direct_only(col.deps, AGGREGATION)
-            if gb.selected and len(gb.selected) == 1 and not out.cols:
-                return out
             return out
         if method in ("transform", "apply", "map_groups"):
             fn = _arg(node, 0, "func", "function", "f")
@@ -1312,7 +1305,7 @@ class _Analyser:
             if gb.selected and len(gb.selected) == 1 and method == "transform":
                 return Column(((Root("sym", frame=out), gb.selected[0], IDENTITY),), gb.dataset, gb.selected[0])
             return out
-        if method in ("filter", "head", "tail", "nth", "first", "last") and method in ("filter", "head", "tail"):
+        if method in ("filter", "head", "tail"):  # rows of each group, as they are
             out = _ungroup(gb, IDENTITY)
             out.keys = frozenset()
             return out
@@ -1755,7 +1748,7 @@ def _shares_memory(a: Any, b: Any, column: str) -> bool:
         va, vb = ca._values, cb._values
         if va is vb:
             return True
-        import numpy as np  # noqa: PLC0415 - only reached with pandas frames, which need numpy
+        import numpy as np  # only reached with pandas frames, which need numpy
 
         inner_a = va if isinstance(va, np.ndarray) else getattr(va, "_ndarray", None)
         inner_b = vb if isinstance(vb, np.ndarray) else getattr(vb, "_ndarray", None)

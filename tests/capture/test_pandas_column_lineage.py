@@ -94,12 +94,12 @@ CASES: list[tuple[str, str, dict, dict, dict]] = [
     ("rename in place", 'df.rename(columns={"email": "contact"}, inplace=True)', DF,
      {"df:df": ["id", "contact", "amount", "region", "name"]},
      {"df:df": ({"contact": {("df:df", "email", "IDENTITY", False)}}, set())}),
-    ("assign with a lambda and an accessor", 'out = df.assign(initial=df["name"].str[0], '
-     'upper=lambda d: d["name"].str.upper())', DF, {"df:out": ["id", "name", "initial", "upper"]},
+    ("assign with a lambda and an accessor", ('out = df.assign(initial=df["name"].str[0], '
+     'upper=lambda d: d["name"].str.upper())'), DF, {"df:out": ["id", "name", "initial", "upper"]},
      {"df:out": ({**same("df:df", ["id", "name"]), "initial": {("df:df", "name", "TRANSFORMATION", False)},
                   "upper": {("df:df", "name", "TRANSFORMATION", False)}}, set())}),
-    ("named aggregation", 'out = df.groupby("region", as_index=False).agg(total=("amount", "sum"), '
-     'n=pd.NamedAgg(column="id", aggfunc="count"))', DF, {"df:out": ["region", "total", "n"]},
+    ("named aggregation", ('out = df.groupby("region", as_index=False).agg(total=("amount", "sum"), '
+     'n=pd.NamedAgg(column="id", aggfunc="count"))'), DF, {"df:out": ["region", "total", "n"]},
      {"df:out": ({"region": {("df:df", "region", "IDENTITY", False)},
                   "total": {("df:df", "amount", "AGGREGATION", False)},
                   "n": {("df:df", "id", "AGGREGATION", False)}}, {("df:df", "region", "GROUP_BY")})}),
@@ -111,8 +111,8 @@ CASES: list[tuple[str, str, dict, dict, dict]] = [
      {"df:out": ["region", "amount"]},
      {"df:out": ({"region": {("df:df", "region", "IDENTITY", False)},
                   "amount": {("df:df", "amount", "AGGREGATION", False)}}, {("df:df", "region", "GROUP_BY")})}),
-    ("groupby transform back onto the rows", 'df["share"] = df["amount"] / df.groupby("region")["amount"]'
-     '.transform("sum")', DF, {"df:df": [*PEOPLE, "share"]},
+    ("groupby transform back onto the rows", ('df["share"] = df["amount"] / df.groupby("region")["amount"]'
+     '.transform("sum")'), DF, {"df:df": [*PEOPLE, "share"]},
      {"df:df": ({"share": {("df:df", "amount", "AGGREGATION", False), ("df:df", "region", "GROUP_BY", None)}},
                 set())}),
     ("merge on a key: both sides are sources of the key", 'm = sales.merge(people, on="id", how="left")',
@@ -123,8 +123,8 @@ CASES: list[tuple[str, str, dict, dict, dict]] = [
                 "email": {("df:people", "email", "IDENTITY", False)},
                 "amount_y": {("df:people", "amount", "IDENTITY", False)}},
                {("df:sales", "id", "JOIN"), ("df:people", "id", "JOIN")})}),
-    ("pd.merge with left_on/right_on and suffixes", 'm = pd.merge(a, b, left_on="k", right_on="key", '
-     'suffixes=("", "_b"))', {"df:a": ["k", "v"], "df:b": ["key", "v"]}, {"df:m": ["k", "v", "key", "v_b"]},
+    ("pd.merge with left_on/right_on and suffixes", ('m = pd.merge(a, b, left_on="k", right_on="key", '
+     'suffixes=("", "_b"))'), {"df:a": ["k", "v"], "df:b": ["key", "v"]}, {"df:m": ["k", "v", "key", "v_b"]},
      {"df:m": ({"k": {("df:a", "k", "IDENTITY", False)}, "v": {("df:a", "v", "IDENTITY", False)},
                 "key": {("df:b", "key", "IDENTITY", False)}, "v_b": {("df:b", "v", "IDENTITY", False)}},
                {("df:a", "k", "JOIN"), ("df:b", "key", "JOIN")})}),
@@ -153,20 +153,20 @@ CASES: list[tuple[str, str, dict, dict, dict]] = [
      {"df:out": ["region", "amount"]},
      {"df:out": ({"region": {("df:df", "region", "IDENTITY", False)},
                   "amount": {("df:df", "amount", "AGGREGATION", False)}}, {("df:df", "region", "GROUP_BY")})}),
-    ("row-wise apply into a frame", 'out = df.apply(lambda r: r["amount"] * 2 if r["region"] == "EU" else 0, '
-     'axis=1).to_frame("scaled")', DF, {"df:out": ["scaled"]},
+    ("row-wise apply into a frame", ('out = df.apply(lambda r: r["amount"] * 2 if r["region"] == "EU" else 0, '
+     'axis=1).to_frame("scaled")'), DF, {"df:out": ["scaled"]},
      {"df:out": ({"scaled": {("df:df", "amount", "TRANSFORMATION", False), ("df:df", "region", "CONDITIONAL", None)}},
                  set())}),
-    ("DataFrame from a dict of columns, written to a path tail", 'pd.DataFrame({"k": df["id"], "v": df["amount"] * 2})'
-     '.to_parquet(work / "z.parquet")', DF, {"file:/w/data/z.parquet": ["k", "v"]},
+    ("DataFrame from a dict of columns, written to a path tail", ('pd.DataFrame({"k": df["id"], "v": df["amount"] * 2})'
+     '.to_parquet(work / "z.parquet")'), DF, {"file:/w/data/z.parquet": ["k", "v"]},
      {"file:/w/data/z.parquet": ({"k": {("df:df", "id", "IDENTITY", False)},
                                   "v": {("df:df", "amount", "TRANSFORMATION", False)}}, set())}),
-    ("a chain of local steps, written", 'tmp = df[df.amount > 3]\ntmp = tmp.assign(d=tmp.email.str.len())\n'
-     'tmp[["id", "d"]].to_csv("x.csv", index=False)', DF, {"file:/w/x.csv": ["id", "d"]},
+    ("a chain of local steps, written", ('tmp = df[df.amount > 3]\ntmp = tmp.assign(d=tmp.email.str.len())\n'
+     'tmp[["id", "d"]].to_csv("x.csv", index=False)'), DF, {"file:/w/x.csv": ["id", "d"]},
      {"file:/w/x.csv": ({"id": {("df:df", "id", "IDENTITY", False)},
                          "d": {("df:df", "email", "TRANSFORMATION", False)}}, {("df:df", "amount", "FILTER")})}),
-    ("read, transform, write in one cell", 'raw = pd.read_csv("in.csv")\nraw["domain"] = raw.email.str.split("@")'
-     '.str[1]\nraw.to_parquet("out.parquet")', {"file:/w/in.csv": ["id", "email"]},
+    ("read, transform, write in one cell", ('raw = pd.read_csv("in.csv")\nraw["domain"] = raw.email.str.split("@")'
+     '.str[1]\nraw.to_parquet("out.parquet")'), {"file:/w/in.csv": ["id", "email"]},
      {"df:raw": ["id", "email", "domain"], "file:/w/out.parquet": ["id", "email", "domain"]},
      {"df:raw": ({**same("file:/w/in.csv", ["id", "email"]),
                   "domain": {("file:/w/in.csv", "email", "TRANSFORMATION", False)}}, set()),
@@ -176,8 +176,8 @@ CASES: list[tuple[str, str, dict, dict, dict]] = [
      {"df:orders": ({**same("table:orders", ["id", "gross", "tax"]),
                      "net": {("table:orders", "gross", "TRANSFORMATION", False),
                              ("table:orders", "tax", "TRANSFORMATION", False)}}, set())}),
-    ("columns renamed by an expression keep their positions", 'raw = pd.read_csv("x.csv")\n'
-     'raw.columns = raw.columns.str.lower()', {"file:/w/x.csv": ["ID", "Email"]}, {"df:raw": ["id", "email"]},
+    ("columns renamed by an expression keep their positions", ('raw = pd.read_csv("x.csv")\n'
+     'raw.columns = raw.columns.str.lower()'), {"file:/w/x.csv": ["ID", "Email"]}, {"df:raw": ["id", "email"]},
      {"df:raw": ({"id": {("file:/w/x.csv", "ID", "IDENTITY", False)},
                   "email": {("file:/w/x.csv", "Email", "IDENTITY", False)}}, set())}),
     ("rename by a function", "out = df.rename(columns=str.lower)", {"df:df": ["ID", "Email"]},
@@ -195,14 +195,14 @@ CASES: list[tuple[str, str, dict, dict, dict]] = [
      {"df:out": ({"region": {("df:df", "region", "IDENTITY", False)},
                   "sum": {("df:df", "amount", "AGGREGATION", False)},
                   "mean": {("df:df", "amount", "AGGREGATION", False)}}, {("df:df", "region", "GROUP_BY")})}),
-    ("the example of docs/notebooks.md", 'orders = pd.read_csv("orders.csv")\n'
+    ("the example of docs/notebooks.md", ('orders = pd.read_csv("orders.csv")\n'
      'paid = orders[orders.status == "paid"]\n'
      'report = (paid.merge(customers, on="customer_id")\n'
      '              .assign(domain=lambda d: d["email"].str.split("@").str[1],\n'
      '                      email_hash=lambda d: d["email"].map(sha256_hex))\n'
      '              .groupby(["region", "domain"], as_index=False)\n'
      '              .agg(total=("amount", "sum"), hashes=("email_hash", "first")))\n'
-     'report.to_parquet("report.parquet")',
+     'report.to_parquet("report.parquet")'),
      {"file:/w/orders.csv": ["id", "customer_id", "email", "amount", "status"],
       "df:customers": ["customer_id", "region"]},
      {"df:orders": ["id", "customer_id", "email", "amount", "status"],
@@ -220,28 +220,28 @@ CASES: list[tuple[str, str, dict, dict, dict]] = [
                      ("df:customers", "region", "GROUP_BY"), ("df:paid", "email", "GROUP_BY")}),
       "file:/w/report.parquet": (same("df:report", ["region", "domain", "total", "hashes"]), set())}),
     # ------------------------------------------------ masking
-    ("hash of a column into a new one", 'out = df.assign(email_hash=df["email"].map(lambda e: '
-     'hashlib.sha256(e.encode()).hexdigest()))', DF, {"df:out": ["id", "email_hash"]},
+    ("hash of a column into a new one", ('out = df.assign(email_hash=df["email"].map(lambda e: '
+     'hashlib.sha256(e.encode()).hexdigest()))'), DF, {"df:out": ["id", "email_hash"]},
      {"df:out": ({"id": {("df:df", "id", "IDENTITY", False)},
                   "email_hash": {("df:df", "email", "TRANSFORMATION", True)}}, set())}),
     ("apply(hash)", 'df["h"] = df["email"].apply(hash)', DF, {"df:df": [*PEOPLE, "h"]},
      {"df:df": ({"h": {("df:df", "email", "TRANSFORMATION", True)}}, set())}),
-    ("a function of the cell that hashes", 'def anon(v):\n    return hashlib.md5(v.encode()).hexdigest()\n'
-     'out = df[["id"]].assign(email=df["email"].apply(anon))', DF, {"df:out": ["id", "email"]},
+    ("a function of the cell that hashes", ('def anon(v):\n    return hashlib.md5(v.encode()).hexdigest()\n'
+     'out = df[["id"]].assign(email=df["email"].apply(anon))'), DF, {"df:out": ["id", "email"]},
      {"df:out": ({"id": {("df:df", "id", "IDENTITY", False)}, "email": {("df:df", "email", "TRANSFORMATION", True)}},
                  set())}),
     ("a masking name from another cell", 'out = df.assign(phone=mask_phone(df["email"]))', DF,
      {"df:out": ["id", "phone"]},
      {"df:out": ({"id": {("df:df", "id", "IDENTITY", False)}, "phone": {("df:df", "email", "TRANSFORMATION", True)}},
                  set())}),
-    ("str.replace with a mask literal", 'out = df.assign(email=df["email"].str.replace(r"^[^@]+", "***", '
-     'regex=True))', DF, {"df:out": ["id", "email"]},
+    ("str.replace with a mask literal", ('out = df.assign(email=df["email"].str.replace(r"^[^@]+", "***", '
+     'regex=True))'), DF, {"df:out": ["id", "email"]},
      {"df:out": ({"id": {("df:df", "id", "IDENTITY", False)}, "email": {("df:df", "email", "TRANSFORMATION", True)}},
                  set())}),
     ("concatenation with a mask literal", 'df["masked"] = df["email"].str[:2] + "***"', DF,
      {"df:df": [*PEOPLE, "masked"]}, {"df:df": ({"masked": {("df:df", "email", "TRANSFORMATION", True)}}, set())}),
-    ("pd.util.hash_pandas_object of two columns", 'out = df.assign(h=pd.util.hash_pandas_object(df[["email", '
-     '"name"]], index=False))', DF, {"df:out": ["id", "h"]},
+    ("pd.util.hash_pandas_object of two columns", ('out = df.assign(h=pd.util.hash_pandas_object(df[["email", '
+     '"name"]], index=False))'), DF, {"df:out": ["id", "h"]},
      {"df:out": ({"id": {("df:df", "id", "IDENTITY", False)},
                   "h": {("df:df", "email", "TRANSFORMATION", True), ("df:df", "name", "TRANSFORMATION", True)}},
                  set())}),
@@ -252,13 +252,13 @@ CASES: list[tuple[str, str, dict, dict, dict]] = [
     ("a replace without a mask is no masking", 'out = df.assign(email=df["email"].str.replace("@", " at "))', DF,
      {"df:out": ["email"]}, {"df:out": ({"email": {("df:df", "email", "TRANSFORMATION", False)}}, set())}),
     # ------------------------------------------------ polars
-    ("polars with_columns, alias, hash and filter", 'import polars as pl\nout = raw.with_columns('
+    ("polars with_columns, alias, hash and filter", ('import polars as pl\nout = raw.with_columns('
      'pl.col("email").str.split("@").list.get(1).alias("domain"), h=pl.col("email").hash()).filter('
-     'pl.col("amount") > 0)', {"df:raw": ["email", "amount"]}, {"df:out": ["email", "amount", "domain", "h"]},
+     'pl.col("amount") > 0)'), {"df:raw": ["email", "amount"]}, {"df:out": ["email", "amount", "domain", "h"]},
      {"df:out": ({**same("df:raw", ["email", "amount"]), "domain": {("df:raw", "email", "TRANSFORMATION", False)},
                   "h": {("df:raw", "email", "TRANSFORMATION", True)}}, {("df:raw", "amount", "FILTER")})}),
-    ("polars select and group_by().agg()", 'out = raw.group_by("region").agg(pl.col("amount").sum()'
-     '.alias("total"), n=pl.col("id").count())', {"df:raw": ["id", "region", "amount"]},
+    ("polars select and group_by().agg()", ('out = raw.group_by("region").agg(pl.col("amount").sum()'
+     '.alias("total"), n=pl.col("id").count())'), {"df:raw": ["id", "region", "amount"]},
      {"df:out": ["region", "total", "n"]},
      {"df:out": ({"region": {("df:raw", "region", "IDENTITY", False)},
                   "total": {("df:raw", "amount", "AGGREGATION", False)},

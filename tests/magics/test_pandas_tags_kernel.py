@@ -42,12 +42,12 @@ CELLS = [
     "%load_ext nbgov",
     "import hashlib\nimport pandas as pd\ncustomers = pd.read_csv('customers.csv')",
     "%%sql --out eu\nSELECT customer_id, email, upper(full_name) AS name FROM customers WHERE country = 'DE'",
-    "final = eu.assign(\n"
+    ("final = eu.assign(\n"
     "    email_domain=eu['email'].str.split('@').str[1],\n"
     "    email_hash=eu['email'].map(lambda e: hashlib.sha256(e.encode()).hexdigest()),\n"
     ").drop(columns=['name'])\n"
     "final.to_parquet('final.parquet')\n"
-    "final.shape",
+    "final.shape"),
     "%nbgov status",
 ]
 
