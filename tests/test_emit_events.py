@@ -249,3 +249,49 @@ def test_from_dict_of_built_event_is_identical():
     rebuilt = E.from_dict(json.loads(json.dumps(data)))
     assert isinstance(rebuilt, event_v2.RunEvent)
     assert Serde.to_dict(rebuilt) == data
+
+
+# ------------------------------------------------------- to_dict is the client's Serde
+def _rich_events():
+    """Events with every option, datasets with schema / IO / quality / column-lineage
+    facets, dict facets holding None, empty dicts in lists, tuples and NumPy integers."""
+    import numpy as np
+
+    for option in sorted(OPTIONS):
+        kwargs = dict(OPTIONS[option])
+        if option == "job_facets":
+            continue
+        yield E.run_event("COMPLETE", job_namespace="nb", job_name="cell", **kwargs)
+    quality = {"rowCount": np.int64(3), "columnMetrics": {"a": {"nullCount": 0, "min": None, "max": 2.5}}}
+    inputs = [E.dataset("file", "/in.csv", fields=[("a", "int64"), ("b", "string", "a note")],
+                        facets={"version": E.facet("version", {"datasetVersion": "1-2"})},
+                        io_facets={"dataQualityMetrics": E.facet("dataQualityMetrics", quality, kind="input")})]
+    lineage = {"fields": {"a": {"inputFields": [{"namespace": "file", "name": "/in.csv", "field": "a",
+                                                 "transformations": ({"type": "DIRECT", "subtype": "IDENTITY",
+                                                                      "masking": False}, {}, None)}]}}}
+    outputs = [E.dataset("file", "/out.parquet", fields=[("a", "int64")], kind="output",
+                         facets={"columnLineage": E.facet("columnLineage", lineage), "extra": {"k": [None, {}, 1]}},
+                         io_facets={"outputStatistics": E.facet("outputStatistics", {"rowCount": 3}, kind="output")})]
+    yield E.run_event("START", job_namespace="nb", job_name="cell", inputs=inputs, source_code="x = 1",
+                      parent=PARENT, root=ROOT, owners=["team:data"], description="d")
+    yield E.run_event("FAIL", job_namespace="nb", job_name="cell", inputs=inputs, outputs=outputs,
+                      error=ValueError("boom"), sql=("SELECT a FROM t", "duckdb"))
+    yield E.dataset_event("file", "/out.parquet", facets={"tags": E.facet("tags", {"tags": [
+        {"key": "pii", "value": "EMAIL_ADDRESS", "source": "NBGOV_CLASSIFIER", "field": "email"}]})})
+    sample = Path(nbgov.__file__).parent / "data" / "sample_events.ndjson"
+    for line in sample.read_text().splitlines():
+        if line.strip():
+            try:
+                yield E.from_dict(json.loads(line))
+            except (KeyError, TypeError, ValueError):
+                continue
+
+
+def test_to_dict_is_exactly_serde():
+    count = 0
+    for event in _rich_events():
+        ours, theirs = E.to_dict(event), Serde.to_dict(event)
+        assert ours == theirs
+        assert json.dumps(ours, sort_keys=True) == json.dumps(theirs, sort_keys=True)
+        count += 1
+    assert count > len(OPTIONS)

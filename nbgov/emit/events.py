@@ -363,8 +363,50 @@ def job_event(
 
 
 def to_dict(event: Event) -> dict[str, Any]:
-    """The event as JSON-ready data, serialised by the client's ``Serde``."""
-    return Serde.to_dict(event)
+    """The event as JSON-ready data: exactly what the client's ``Serde.to_dict`` gives
+    (``tests/test_emit_events.py`` checks it on every kind of event nbgov builds), in one
+    pass over the objects instead of ``attr.asdict`` followed by a second walk — this runs
+    for every captured cell."""
+    if isinstance(event, dict):
+        return Serde.to_dict(event)
+    return _plain(event)
+
+
+_ATTR_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _plain(obj: Any) -> Any:
+    """``Serde.remove_nulls_and_enums(attr.asdict(obj))`` without the intermediate copy."""
+    cls = type(obj)
+    if cls is str or cls is int or cls is float or cls is bool or obj is None:
+        return obj
+    names = _ATTR_NAMES.get(cls)
+    if names is None and attr.has(cls):
+        names = _ATTR_NAMES[cls] = tuple(a.name for a in attr.fields(cls))
+    if names is not None:
+        out = {}
+        for name in names:
+            value = _plain(getattr(obj, name))
+            if value is not None:
+                out[name] = value
+        return out
+    if isinstance(obj, dict):
+        out = {}
+        for key, value in obj.items():
+            value = _plain(value)
+            if value is not None:
+                out[key] = value
+        return out
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        items = []
+        for value in obj:
+            if value is None:
+                continue
+            value = _plain(value)
+            if value is not None and not (isinstance(value, dict) and value == {}):
+                items.append(value)
+        return items
+    return Serde.remove_nulls_and_enums(obj)  # enums, dates, UUIDs, NumPy integers
 
 
 # ------------------------------------------------------------------ from stored JSON
