@@ -77,6 +77,9 @@ class FrameChanges:
         previous: name → frame bound before the cell, for every name in ``read`` or
             ``written`` that was bound to a frame before (the same object as in
             ``objects`` unless the name was rebound).
+        fields_before: name → ``(column, dtype)`` pairs the frame had before the cell, for
+            every frame in ``read`` that the cell changed in place (the same object,
+            written): what the cell read, now that the object no longer shows it.
     """
 
     read: tuple[str, ...] = ()
@@ -84,6 +87,7 @@ class FrameChanges:
     deleted: tuple[str, ...] = ()
     objects: dict[str, Any] = field(default_factory=dict, hash=False, repr=False)
     previous: dict[str, Any] = field(default_factory=dict, hash=False, repr=False)
+    fields_before: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict, hash=False, repr=False)
 
     def __bool__(self) -> bool:
         return bool(self.read or self.written)
@@ -157,8 +161,15 @@ class FrameTracker:
         deleted = [name for name in old if name not in new]
         objects = {name: new[name][0] for name in (*read, *written) if name in new}
         previous = {name: old[name][0] for name in (*read, *written) if name in old}
+        changed = set(written)
+        before: dict[str, tuple[tuple[str, str], ...]] = {}
+        for name in read:
+            if name in changed and name in old and name in new and old[name][0] is new[name][0]:
+                fields = _fields_of_state(old[name][1])
+                if fields is not None:
+                    before[name] = fields
         return FrameChanges(
-            tuple(sorted(read)), tuple(sorted(written)), tuple(sorted(deleted)), objects, previous
+            tuple(sorted(read)), tuple(sorted(written)), tuple(sorted(deleted)), objects, previous, before
         )
 
     # ------------------------------------------------------------------ internals
@@ -236,6 +247,30 @@ class FrameTracker:
         except Exception:  # noqa: BLE001 - types polars cannot hash
             digest = b""
         return (inner,), (shape, tuple(inner.columns()), tuple(map(str, df.dtypes)), digest)
+
+
+def _fields_of_state(state: _State) -> tuple[tuple[str, str], ...] | None:
+    """``(column, dtype)`` of a pandas frame as its state recorded it before a cell.
+
+    The state holds the block manager's old column ``Index`` and block list (pandas
+    replaces, not mutates, them when columns are renamed, added or retyped), so the
+    columns a cell saw can be read back after it changed the frame in place. ``None``
+    for other kinds of frame, or when the blocks do not cover the columns one to one.
+    """
+    objs = state[0]
+    if len(objs) < 3 or not hasattr(objs[0], "blocks"):
+        return None
+    blocks, columns = objs[1], objs[2]
+    names = [str(c) for c in columns]
+    types: list[str | None] = [None] * len(names)
+    for block in blocks:
+        dtype = str(block.dtype)
+        for loc in block.mgr_locs.as_array:
+            if 0 <= loc < len(types):
+                types[int(loc)] = dtype
+    if any(t is None for t in types):
+        return tuple((n, "") for n in names)
+    return tuple(zip(names, types))  # type: ignore[arg-type]
 
 
 def _is_output_cache_name(name: str) -> bool:

@@ -426,7 +426,8 @@ class Nbgov(Magics):
         out = []
         for name in changes.read:
             obj = changes.previous.get(name, changes.objects.get(name))
-            out.append(Access("input", Location.of("dataframe", name=name), "namespace", obj=obj))
+            out.append(Access("input", Location.of("dataframe", name=name), "namespace", obj=obj,
+                              fields=changes.fields_before.get(name)))
         for name in changes.written:
             out.append(Access("output", Location.of("dataframe", name=name), "namespace",
                               obj=changes.objects.get(name)))

@@ -160,3 +160,51 @@ def test_a_frame_renamed_in_place_after_reading_keeps_the_files_columns(shell: A
     assert [f["name"] for f in read["facets"]["schema"]["fields"]] == ["Customer ID", "E-mail"]
     assert _edges(_outputs(events, "/raw")) == {"customer_id": {("in.csv", "Customer ID", "IDENTITY", False)},
                                                  "email": {("in.csv", "E-mail", "IDENTITY", False)}}
+
+
+@pytest.mark.parametrize("rename", [
+    "df.columns = df.columns.str.lower()",
+    "df.rename(columns=str.lower, inplace=True)",
+    "df.rename(columns={'ID': 'id', 'Email': 'email'}, inplace=True)",
+])
+def test_a_frame_from_an_earlier_cell_renamed_in_place(shell: Any, tmp_path: Path, rename: str) -> None:
+    """The rename happens in its own cell: the frame read is the frame as it was before the
+    cell (its old columns and types), and the new columns derive from the old by the rename —
+    so a tag on ``Email`` reaches ``email``."""
+    run(shell, "%load_ext nbgov")
+    run(shell, "import pandas as pd\n"
+               "df = pd.DataFrame({'ID': [1, 2], 'Email': ['ana@example.com', 'bo@example.org']})")
+    run(shell, "%config Nbgov.classify_outputs = False")  # the tag on email can only come by lineage
+    run(shell, rename)
+    run(shell, "%unload_ext nbgov")
+    events = stored_events(tmp_path / "lineage.db")
+    assert_spec_valid(events)
+    last = [e for e in events if e.get("eventType") == "COMPLETE" and e.get("outputs")][-1]
+    (read,) = last["inputs"]
+    assert [(f["name"], f["type"]) for f in read["facets"]["schema"]["fields"]] == [("ID", "int64"), ("Email", "str")]
+    assert "dataQualityMetrics" not in read.get("inputFacets", {})  # the metrics were of the renamed frame
+    (out,) = last["outputs"]
+    assert _edges(out) == {"id": {("df", "ID", "IDENTITY", False)}, "email": {("df", "Email", "IDENTITY", False)}}
+    from nbgov.governance import effective_tags
+    from nbgov.store import open_store
+
+    with open_store(str(tmp_path / "lineage.db")) as store:
+        tags = effective_tags(store, f"datasetField:{out['namespace']}:{out['name']}:email", keys=("pii",))
+    assert {(t.value, t.source) for t in tags} == {("EMAIL_ADDRESS", "LINEAGE")}
+
+
+def test_a_frame_from_an_earlier_cell_with_a_column_inserted_in_place(shell: Any, tmp_path: Path) -> None:
+    """Inserting a column shifts pandas' blocks in place: the columns read are still the old
+    ones (names kept even where the types cannot be recovered)."""
+    run(shell, "%load_ext nbgov")
+    run(shell, "%config Nbgov.classify_outputs = False")
+    run(shell, "import pandas as pd\ndf = pd.DataFrame({'a': [1, 2], 'b': [0.5, 1.5]})")
+    run(shell, "df.insert(0, 'x', df['a'] * 2)")
+    run(shell, "%unload_ext nbgov")
+    events = stored_events(tmp_path / "lineage.db")
+    last = [e for e in events if e.get("eventType") == "COMPLETE" and e.get("outputs")][-1]
+    (read,) = last["inputs"]
+    assert [f["name"] for f in read["facets"]["schema"]["fields"]] == ["a", "b"]
+    (out,) = last["outputs"]
+    assert [f["name"] for f in out["facets"]["schema"]["fields"]] == ["x", "a", "b"]
+    assert _edges(out)["x"] >= {("df", "a", "TRANSFORMATION", False)}
