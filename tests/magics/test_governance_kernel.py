@@ -3,8 +3,8 @@ writes a parquet file with an e-mail column (nbgov tags it), ``%%sql`` copies it
 DuckDB table, ``%%sql`` hashes one copy and keeps another — and the PII tag follows the
 copy along DIRECT column edges (source LINEAGE, with its path), not the hash.
 
-Pandas steps record no column lineage (capture sees calls, not expressions), so the
-derivation step is ``%%sql``; the pandas step's output is tagged by the classifier itself.
+The derivation step here is ``%%sql``; the pandas step's output is tagged by the classifier
+itself (pandas steps' own column lineage is covered by tests/magics/test_pandas_tags_kernel.py).
 """
 
 from __future__ import annotations
