@@ -244,8 +244,10 @@ class ModelGovernance:
                 self.shell.showtraceback((PolicyViolationError, error, None), exception_only=True)
             except Exception as exc:  # noqa: BLE001 - a result we cannot mark: say so once
                 ext.guard.report("policy", exc)
-        else:
-            warnings.warn(message, PolicyViolationWarning, stacklevel=2)
+        else:  # located at the cell that broke the policy, not at nbgov's hook
+            count = getattr(result, "execution_count", None) or getattr(self.shell, "execution_count", None)
+            warnings.warn_explicit(message, PolicyViolationWarning, filename=f"<cell In[{count}]>", lineno=1,
+                                   module="nbgov.policy")
 
     def _record_metrics(self, metrics: list[Any]) -> None:
         from nbgov.governance.metrics import log_metrics

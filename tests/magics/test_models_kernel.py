@@ -143,8 +143,11 @@ def test_on_violation_ignore_warn_raise_in_process(shell, monkeypatch: pytest.Mo
     fit = "X = people.assign(email=people['email'].str.len())\nm = LinearRegression().fit(X[['email']], X['n'])"
     assert shell.run_cell(fit).success  # default: ignore
     shell.run_cell("%config Nbgov.on_violation = 'warn'")
-    with pytest.warns(PolicyViolationWarning, match="pii-flow"):
-        assert shell.run_cell(fit.replace("m =", "m2 =")).success
+    with pytest.warns(PolicyViolationWarning, match="pii-flow") as caught:
+        warned = shell.run_cell(fit.replace("m =", "m2 ="))
+        assert warned.success
+    # located at the cell that broke the policy, not at nbgov's own hook
+    assert [w.filename for w in caught] == [f"<cell In[{warned.execution_count}]>"]
     shell.run_cell("%config Nbgov.on_violation = 'raise'")
     result = shell.run_cell(fit.replace("m =", "m3 ="))
     assert not result.success and isinstance(result.error_in_exec, PolicyViolationError)
