@@ -290,7 +290,10 @@ def accesses_of(groups: Iterable[Iterable[Access]]) -> list[Access]:
         for access in group:
             earlier = merged.get(access.key)
             merged[access.key] = access if earlier is None else earlier.merged(access)
-    return list(merged.values())
+    # a model the cell fitted and then saved is its output, not also an input (the save reads
+    # the model this run made; only a model from an earlier cell is read)
+    made = {a.location for a in merged.values() if a.direction == "output" and a.location.kind == "model"}
+    return [a for a in merged.values() if not (a.direction == "input" and a.location in made)]
 
 
 def parse_tags(values: Iterable[str]) -> list[tuple[str, str]]:

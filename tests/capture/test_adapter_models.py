@@ -79,7 +79,10 @@ def test_fit_refit_and_dump(cell: Cell, shell: Any, tmp_path: Path) -> None:
 
     capture, _ = cell("clf.set_params(C=2.0)\nclf.fit(X, y)\njoblib.dump(clf, 'clf.joblib')\n"
                       "with open('clf.pkl', 'wb') as f:\n    pickle.dump(clf, f)\n")
-    refit, dumped, pickled = capture.accesses
+    refit, read, dumped, pickled = capture.accesses
+    # the save reads the model (model -> cell -> file; the cell's run keeps it only when the
+    # model came from an earlier cell, see nbgov.magics.runs.accesses_of)
+    assert (read.direction, read.via, read.location) == ("input", "joblib.dump", Location.of("model", name="clf"))
     assert (refit.direction, refit.location, _tags(refit)["param.C"]) == (
         "output", Location.of("model", name="clf"), "2.0")
     assert (dumped.direction, dumped.via, dumped.location) == ("output", "joblib.dump",

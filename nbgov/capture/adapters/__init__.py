@@ -15,6 +15,7 @@ ADAPTERS: list[str] = [
     "nbgov.capture.adapters.polars", "nbgov.capture.adapters.pyarrow", "nbgov.capture.adapters.duckdb",
     *(f"nbgov.capture.adapters.{name}" for name in ("sqlite3", "sqlalchemy", "models", "builtins_open")),
     "nbgov.capture.adapters.sklearn_metrics", "nbgov.capture.adapters.xgboost", "nbgov.capture.adapters.lightgbm",
+    "nbgov.capture.adapters.skops",
 ]
 
 

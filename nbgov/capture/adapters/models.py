@@ -98,6 +98,7 @@ __all__ = [
     "mlflow_run",
     "model_facets",
     "model_file",
+    "saved_file",
     "patches",
     "register_estimator",
     "training_data",
@@ -781,10 +782,15 @@ def model_file(direction: str, target: Any, model: Any, frame: types.FrameType |
         tags = found.get("tags") or {"tags": []}
         found["tags"] = {"tags": [*tags.get("tags", []), _tag("model", name)]}
     record = ModelOutput(model, None, mlflow_run()) if direction == "output" else None
-    return [Access(direction, location, via, fields=_features(model, None), facets=found, obj=record)]
+    saved = Access(direction, location, via, fields=_features(model, None), facets=found, obj=record)
+    if direction == "output" and name:  # the model the save read: model -> cell -> file in the graph
+        return [Access("input", Location.of("model", name=name), via), saved]
+    return [saved]
 
 
-def _file_access(direction: str, target: Any, obj: Any, frame: types.FrameType | None, via: str) -> list[Access]:
+def saved_file(direction: str, target: Any, obj: Any, frame: types.FrameType | None, via: str) -> list[Access]:
+    """A file a serialiser wrote (``output``) or read (``input``): a model's file
+    (:func:`model_file`) when ``obj`` is a model, else a plain file access."""
     if is_model(obj):
         return model_file(direction, target, obj, frame, via)
     location = location_for_path(target)
@@ -794,12 +800,12 @@ def _file_access(direction: str, target: Any, obj: Any, frame: types.FrameType |
 
 
 def _describe_dump(args: tuple, kwargs: dict, result: Any, frame: Any, via: str) -> list[Access]:
-    return _file_access("output", argument(args, kwargs, 1, "filename"), argument(args, kwargs, 0, "value"),
+    return saved_file("output", argument(args, kwargs, 1, "filename"), argument(args, kwargs, 0, "value"),
                         frame, via)
 
 
 def _describe_load(args: tuple, kwargs: dict, result: Any, frame: Any, via: str) -> list[Access]:
-    return _file_access("input", argument(args, kwargs, 0, "filename"), result, frame, via)
+    return saved_file("input", argument(args, kwargs, 0, "filename"), result, frame, via)
 
 
 def patches() -> list[Patch]:
