@@ -13,6 +13,9 @@ Each measurement runs in its own fresh process with an in-process ``InteractiveS
 * **trivial cell** — ``x = 1`` run ``--cells`` times in 5 batches; CPU time per cell
   (``time.process_time``): median batch, with the spread (fastest–slowest batch).
   nbgov's target: at most +0.3 ms over plain.
+* **reruns** (``--only reruns``) — a small cell run ``--cells`` times in one process, CPU
+  per cell in 5 consecutive blocks: whether a cell's cost grows with how often it ran
+  (each run adds a version of its outputs to the store).
 * **pipeline** — one cell reading a ``--rows`` row CSV (int key, float value, bool flag),
   grouping and writing parquet, run ``--repeat`` times after 2 warm-up runs. With nbgov
   the cell's datasets are profiled (schema, quality metrics of the 1M-row input frame and
@@ -49,6 +52,9 @@ PIPELINE = (
     "out = df.groupby('key', as_index=False).agg(total=('value', 'sum'), n=('value', 'size'))\n"
     "out.to_parquet('out.parquet')"
 )
+
+#: a small cell re-run many times: the same job, a new version of its outputs each time
+RERUN = "d = pd.read_csv('small.csv'); d['c'] = d.a + 1; d.to_parquet('small.parquet')"
 
 
 # ----------------------------------------------------------------------------- child
@@ -98,6 +104,16 @@ def _child(mode: str, workload: str, cells: int, repeat: int) -> dict:
             batches.append((time.process_time() - start) / per * 1000)
         return {"cpu_ms": batches}
     shell.run_cell("import pandas as pd")
+    if workload == "reruns":
+        shell.run_cell(RERUN)
+        blocks = []
+        per = max(cells // 5, 1)
+        for _ in range(5):
+            start = time.process_time()
+            for _ in range(per):
+                shell.run_cell(RERUN)
+            blocks.append((time.process_time() - start) / per * 1000)
+        return {"cpu_ms": blocks}
     for _ in range(2):
         shell.run_cell(PIPELINE)
     cpu, wall, hooks = [], [], []
@@ -201,6 +217,18 @@ def _print_pipeline(res: dict[str, dict | str]) -> None:
             print(f"  {'':13} in nbgov's cell callbacks, CPU ms  {_fmt(r['callbacks_cpu_ms'])}")
 
 
+def _print_reruns(res: dict[str, dict | str]) -> None:
+    for mode, r in res.items():
+        if isinstance(r, str):
+            print(f"  {mode:13} {r}")
+            continue
+        blocks = r["cpu_ms"]
+        rounds = max(len(blocks) // 5, 1)
+        mean = [statistics.mean(blocks[i::5]) for i in range(5)] if len(blocks) >= 5 else blocks
+        print(f"  {mode:13} " + "  ".join(f"{b:7.2f}" for b in mean)
+              + f"   (last/first {mean[-1] / mean[0]:.2f}, {rounds} process(es))")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -209,7 +237,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile-rows", type=int, default=20_000)  # the extension's default
     parser.add_argument("--peer-python", help="an interpreter where ipyflow is installed")
-    parser.add_argument("--only", choices=("trivial", "pipeline"))
+    parser.add_argument("--only", choices=("trivial", "pipeline", "reruns"))
     parser.add_argument("--set", action="append", default=[], metavar="NBGOV_X=VALUE",
                         help="an environment variable for every measured process (repeatable), "
                              "e.g. NBGOV_CLASSIFY_OUTPUTS=0")
@@ -241,6 +269,11 @@ def main() -> None:
                   f"(sample {args.profile_rows:,} rows): ms per run ({args.repeat} runs x {args.rounds} "
                   f"process(es) per mode)")
             _print_pipeline(_measure(args, work, "pipeline"))
+        if args.only == "reruns":  # not in the default run: it takes a while
+            pd.DataFrame({"a": np.arange(1000), "b": np.arange(1000) * 0.5}).to_csv(work / "small.csv", index=False)
+            print(f"one small cell (1,000-row CSV -> new column -> parquet) re-run {args.cells} times: "
+                  f"CPU ms per cell in 5 consecutive blocks ({args.rounds} process(es) per mode)")
+            _print_reruns(_measure(args, work, "reruns"))
 
 
 if __name__ == "__main__":
