@@ -3,6 +3,7 @@ isolated (store under ``tmp_path``, no OpenLineage backend), and store readers."
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Iterator
@@ -66,6 +67,37 @@ def _forget(shell: Any) -> None:
 def run(shell: Any, code: str) -> Any:
     """Run one cell; returns IPython's ExecutionResult."""
     return shell.run_cell(code)
+
+
+def captured_cell(shell: Any, code: str) -> tuple[Any, Any]:
+    """Run ``code`` as one cell with a fresh ``CellCapture`` active (the adapters' view of a
+    cell, without the extension); returns ``(capture, ExecutionResult)``."""
+    from nbgov.capture import access
+    from nbgov.capture.access import CellCapture
+
+    capture = CellCapture()
+    access.activate(capture)
+    try:
+        result = shell.run_cell(code)
+    finally:
+        access.deactivate()
+    return capture, result
+
+
+@contextlib.contextmanager
+def installed_hooks(*adapters: Any) -> Iterator[Any]:
+    """A ``HookRegistry`` with ``adapters`` (modules or dotted names) registered and installed
+    for the block, uninstalled after it."""
+    from nbgov.capture.hooks import HookRegistry
+
+    registry = HookRegistry()
+    for adapter in adapters:
+        registry.register(adapter)
+    registry.install_available()
+    try:
+        yield registry
+    finally:
+        registry.uninstall()
 
 
 def stored_events(path: Path) -> list[dict[str, Any]]:

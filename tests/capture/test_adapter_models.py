@@ -3,6 +3,7 @@ in-process IPython shell."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -12,10 +13,10 @@ import pytest
 import sklearn.base
 from sklearn.linear_model import LogisticRegression
 
-from nbgov.capture import access
 from nbgov.capture.access import CellCapture, Location
 from nbgov.capture.adapters import models
 from nbgov.capture.hooks import HookRegistry
+from tests.capture.conftest import captured_cell, installed_hooks
 
 Cell = Callable[[str], tuple[CellCapture, Any]]
 
@@ -29,26 +30,14 @@ SETUP = (
 
 @pytest.fixture
 def hooks() -> Iterator[HookRegistry]:
-    registry = HookRegistry()
-    registry.register(models)
-    registry.register("nbgov.capture.adapters.builtins_open")
-    registry.install_available()
-    yield registry
-    registry.uninstall()
+    with installed_hooks(models, "nbgov.capture.adapters.builtins_open") as registry:
+        yield registry
 
 
 @pytest.fixture
 def cell(shell: Any, hooks: HookRegistry) -> Cell:
-    def run(code: str) -> tuple[CellCapture, Any]:
-        capture = CellCapture()
-        access.activate(capture)
-        try:
-            result = shell.run_cell(code)
-        finally:
-            access.deactivate()
-        return capture, result
-
-    return run
+    """Runs code as one cell of the real shell with a capture active."""
+    return functools.partial(captured_cell, shell)
 
 
 def _tags(a: Any) -> dict[str, str]:

@@ -4,6 +4,7 @@ counts; imports, libraries, caches and the interpreter never show up."""
 from __future__ import annotations
 
 import builtins
+import functools
 import io
 import os
 import sys
@@ -18,35 +19,21 @@ from nbgov.capture.access import CellCapture, Location
 from nbgov.capture.adapters import builtins_open
 from nbgov.capture.adapters.builtins_open import ignored_path
 from nbgov.capture.hooks import HookRegistry
+from tests.capture.conftest import captured_cell, installed_hooks
 
 Cell = Callable[[str], tuple[CellCapture, Any]]
 
 
 @pytest.fixture
 def hooks(request: pytest.FixtureRequest) -> Iterator[HookRegistry]:
-    registry = HookRegistry()
-    registry.register(builtins_open)
-    for name in getattr(request, "param", ()):
-        registry.register(name)
-    registry.install_available()
-    yield registry
-    registry.uninstall()
+    with installed_hooks(builtins_open, *getattr(request, "param", ())) as registry:
+        yield registry
 
 
 @pytest.fixture
 def cell(shell: Any, hooks: HookRegistry) -> Cell:
     """Runs code as one cell of the real shell with a capture active."""
-
-    def run(code: str) -> tuple[CellCapture, Any]:
-        capture = CellCapture()
-        access.activate(capture)
-        try:
-            result = shell.run_cell(code)
-        finally:
-            access.deactivate()
-        return capture, result
-
-    return run
+    return functools.partial(captured_cell, shell)
 
 
 def _summary(capture: CellCapture) -> list[tuple[str, str, str]]:

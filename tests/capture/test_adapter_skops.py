@@ -9,11 +9,10 @@ from typing import Any
 
 import pytest
 
-from nbgov.capture import access
-from nbgov.capture.access import CellCapture, Location
+from nbgov.capture.access import Location
 from nbgov.capture.adapters import models
 from nbgov.capture.hooks import HookRegistry
-from tests.capture.conftest import run, stored_events
+from tests.capture.conftest import captured_cell, installed_hooks, run, stored_events
 from tests.spec import assert_spec_valid
 
 sio = pytest.importorskip("skops.io")
@@ -29,23 +28,8 @@ SETUP = (
 
 @pytest.fixture
 def hooks() -> Iterator[HookRegistry]:
-    registry = HookRegistry()
-    registry.register(models)
-    registry.register("nbgov.capture.adapters.skops")
-    registry.register("nbgov.capture.adapters.builtins_open")
-    registry.install_available()
-    yield registry
-    registry.uninstall()
-
-
-def _capture(shell: Any, code: str) -> tuple[CellCapture, Any]:
-    capture = CellCapture()
-    access.activate(capture)
-    try:
-        result = shell.run_cell(code)
-    finally:
-        access.deactivate()
-    return capture, result
+    with installed_hooks(models, "nbgov.capture.adapters.skops", "nbgov.capture.adapters.builtins_open") as registry:
+        yield registry
 
 
 def _tags(a: Any) -> dict[str, str]:
@@ -54,7 +38,7 @@ def _tags(a: Any) -> dict[str, str]:
 
 def test_dump_and_load_link_the_file_to_the_model(shell: Any, hooks: HookRegistry, tmp_path: Path) -> None:
     shell.run_cell(SETUP)
-    capture, result = _capture(shell, "sio.dump(clf, 'clf.skops')")
+    capture, result = captured_cell(shell, "sio.dump(clf, 'clf.skops')")
     assert result.error_in_exec is None
     read, dumped = capture.accesses  # skops' own open() of the zip file is not recorded again
     assert (read.direction, read.location) == ("input", Location.of("model", name="clf"))
@@ -65,14 +49,14 @@ def test_dump_and_load_link_the_file_to_the_model(shell: Any, hooks: HookRegistr
     size = (tmp_path / "clf.skops").stat().st_size
     assert dumped.facets["version"]["datasetVersion"].startswith(f"{size}-")
 
-    capture, result = _capture(shell, "trusted = sio.get_untrusted_types(file='clf.skops')\n"
+    capture, result = captured_cell(shell, "trusted = sio.get_untrusted_types(file='clf.skops')\n"
                                       "again = sio.load('clf.skops', trusted=trusted)")
     assert result.error_in_exec is None
     loaded = [a for a in capture.accesses if a.via == "skops.io.load"]
     assert [(a.direction, a.location) for a in loaded] == [("input", Location.file(tmp_path / "clf.skops"))]
     assert _tags(loaded[0])["model"] == "again"
 
-    capture, result = _capture(shell, "sio.load('missing.skops')")  # the user's error, unchanged
+    capture, result = captured_cell(shell, "sio.load('missing.skops')")  # the user's error, unchanged
     assert isinstance(result.error_in_exec, FileNotFoundError) and not capture.accesses
 
 

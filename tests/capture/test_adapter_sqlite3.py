@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import traceback
 from collections.abc import Callable, Iterator
@@ -16,6 +17,7 @@ from nbgov.capture.access import CellCapture, Location
 from nbgov.capture.adapters import sqlite3 as adapter
 from nbgov.capture.adapters.sqlite3 import Statement, classify
 from nbgov.capture.hooks import HookRegistry
+from tests.capture.conftest import captured_cell, installed_hooks
 
 Cell = Callable[[str], tuple[CellCapture, Any]]
 
@@ -65,26 +67,14 @@ def test_classify(sql: str, expected: Statement) -> None:
 # ------------------------------------------------------------------- capturing
 @pytest.fixture
 def hooks() -> Iterator[HookRegistry]:
-    registry = HookRegistry()
-    registry.register("nbgov.capture.adapters.sqlite3")
-    registry.register("nbgov.capture.adapters.pandas")
-    registry.install_available()
-    yield registry
-    registry.uninstall()
+    with installed_hooks("nbgov.capture.adapters.sqlite3", "nbgov.capture.adapters.pandas") as registry:
+        yield registry
 
 
 @pytest.fixture
 def cell(shell: Any, hooks: HookRegistry) -> Cell:
-    def run(code: str) -> tuple[CellCapture, Any]:
-        capture = CellCapture()
-        access.activate(capture)
-        try:
-            result = shell.run_cell(code)
-        finally:
-            access.deactivate()
-        return capture, result
-
-    return run
+    """Runs code as one cell of the real shell with a capture active."""
+    return functools.partial(captured_cell, shell)
 
 
 def _summary(capture: CellCapture) -> list[tuple]:
