@@ -18,8 +18,6 @@ a generated block for a command that no longer exists is an error.
 
 from __future__ import annotations
 
-import argparse
-import difflib
 import re
 import sys
 from pathlib import Path
@@ -104,25 +102,9 @@ def render(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 (and show a diff) if the page is stale")
-    args = parser.parse_args(argv)
-    current = PAGE.read_text(encoding="utf-8")
-    wanted = render(current)
-    if args.check:
-        if wanted == current:
-            return 0
-        sys.stdout.writelines(
-            difflib.unified_diff(
-                current.splitlines(True), wanted.splitlines(True), "docs/cli.md", "docs/cli.md (generated)"
-            )
-        )
-        print("docs/cli.md is stale: run python tools/gen_cli_docs.py", file=sys.stderr)
-        return 1
-    if wanted != current:
-        PAGE.write_text(wanted, encoding="utf-8")
-        print("docs/cli.md updated")
-    return 0
+    import docpage  # tools/docpage.py, beside this script (sys.path[0] when run as one)
+
+    return docpage.run(PAGE, render, "tools/gen_cli_docs.py", __doc__.split("\n", 1)[0], argv)
 
 
 if __name__ == "__main__":

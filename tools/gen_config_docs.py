@@ -15,8 +15,6 @@ no ``NBGOV_*`` variable set. The table sits between
 
 from __future__ import annotations
 
-import argparse
-import difflib
 import importlib
 import inspect
 import os
@@ -131,28 +129,9 @@ def render(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 (and show a diff) if the page is stale")
-    args = parser.parse_args(argv)
-    current = PAGE.read_text(encoding="utf-8")
-    wanted = render(current)
-    if args.check:
-        if wanted == current:
-            return 0
-        sys.stdout.writelines(
-            difflib.unified_diff(
-                current.splitlines(True),
-                wanted.splitlines(True),
-                "docs/configuration.md",
-                "docs/configuration.md (generated)",
-            )
-        )
-        print("docs/configuration.md is stale: run python tools/gen_config_docs.py", file=sys.stderr)
-        return 1
-    if wanted != current:
-        PAGE.write_text(wanted, encoding="utf-8")
-        print("docs/configuration.md updated")
-    return 0
+    import docpage  # tools/docpage.py, beside this script (sys.path[0] when run as one)
+
+    return docpage.run(PAGE, render, "tools/gen_config_docs.py", __doc__.split("\n", 1)[0], argv)
 
 
 if __name__ == "__main__":
