@@ -118,8 +118,11 @@ class DriftView(_View):
                 caption="schema changes"))
         rows = []
         for c in rep.columns:
-            value = "-" if c.value is None else f"{c.value:.4g}"
-            thr = "" if c.threshold is None else f" (threshold {c.threshold:.4g})"
+            if c.statistic == "none":  # identifier-like, or no values on one side
+                stat = "not compared"
+            else:
+                stat = c.statistic if c.value is None else f"{c.statistic} {c.value:.4g}"
+                stat += "" if c.threshold is None else f" (threshold {c.threshold:.4g})"
             cats = []
             if c.new_categories:
                 cats.append("new: " + ", ".join(f"<code>{esc(x)}</code>" for x in c.new_categories[:10]))
@@ -131,7 +134,7 @@ class DriftView(_View):
                 f"<code>{esc(c.column)}</code>", esc(c.kind),
                 f"{c.null_rate_reference:.1%} → {c.null_rate_current:.1%}<br>"
                 + rate_bars_svg(c.null_rate_reference, c.null_rate_current),
-                f"{esc(c.statistic)} {esc(value)}{esc(thr)}", verdict, "<br>".join(cats) or "-",
+                esc(stat), verdict, "<br>".join(cats) or "-",
                 self._sparkline(c.column) or "-",
             ])
         parts.append(table(["column", "kind", "null rate before → after", "statistic", "verdict", "categories",
@@ -225,17 +228,22 @@ class ImpactView(_View):
     def __repr__(self) -> str:
         return f"ImpactView({self.report!r})"
 
-    def _tree(self) -> list[tuple[int, Any]]:
-        """``(depth, node)`` in depth-first order of the shortest paths."""
+    def _children(self) -> tuple[dict[str, Any], dict[str, list[str]]]:
+        """Impacted nodes by id, and each node's children along the shortest paths (sorted)."""
         nodes = {n.id: n for n in (*self.report.datasets, *self.report.jobs)}
         children: dict[str, list[str]] = {}
         for n in nodes.values():
             parent = n.path[-2] if len(n.path) >= 2 else self.report.node
             children.setdefault(parent, []).append(n.id)
+        return nodes, {k: sorted(v) for k, v in children.items()}
+
+    def _tree(self) -> list[tuple[int, Any]]:
+        """``(depth, node)`` in depth-first order of the shortest paths."""
+        nodes, children = self._children()
         out: list[tuple[int, Any]] = []
 
         def walk(nid: str, depth: int) -> None:
-            for kid in sorted(children.get(nid, ())):
+            for kid in children.get(nid, ()):
                 out.append((depth, nodes[kid]))
                 walk(kid, depth + 1)
 
@@ -257,15 +265,28 @@ class ImpactView(_View):
         return "\n".join(lines)
 
     def _body(self) -> str:
-        items = []
-        for d, n in self._tree():
+        nodes, children = self._children()
+
+        def item(n: Any) -> str:
             run = n.latest_run or {}
             owners = ", ".join(esc(o) for o in n.owners)
-            items.append(f'<li style="margin-left:{(d - 1) * 18}px"><code>{esc(n.id)}</code> '
-                         f'<span class="nbgov-muted">{esc(n.kind)}</span>'
-                         + (f" {badge(run.get('state'))}" if run.get("state") else "")
-                         + (f" · owners: {owners}" if owners else "") + "</li>")
-        tree = f'<ul style="list-style:none;padding-left:0">{"".join(items)}</ul>' if items else "<p>nothing downstream</p>"
+            return (f'<span class="nbgov-muted" aria-hidden="true">└─ </span><code>{esc(n.id)}</code> '
+                    f'<span class="nbgov-muted">{esc(n.kind)}</span>'
+                    + (f" {badge(run.get('state'))}" if run.get("state") else "")
+                    + (f" · owners: {owners}" if owners else ""))
+
+        def branch(nid: str, indent: int) -> str:
+            kids = children.get(nid, ())
+            if not kids:
+                return ""
+            lis = "".join(f'<li data-node-id="{esc(k)}">{item(nodes[k])}{branch(k, 18)}</li>' for k in kids)
+            margin = "0" if indent else "4px 0 8px"
+            return (f'<ul class="nbgov-impact-tree" style="list-style:none;margin:{margin};'
+                    f'padding-left:{indent}px">{lis}</ul>')
+
+        # nested lists: the tree's shape is in the markup (screen readers announce the levels),
+        # not only in the indentation
+        tree = branch(self.report.node, 0) or "<p>nothing downstream</p>"
         owners = table(["owner", "nodes"], ([esc(o.name), "<br>".join(f"<code>{esc(x)}</code>" for x in o.nodes)]
                                             for o in self.report.owners), caption="owners to notify")
         notes = "".join(f'<p class="nbgov-muted">{esc(n)}</p>' for n in self.report.notes)

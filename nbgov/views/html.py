@@ -35,8 +35,10 @@ DOT_TIMEOUT = 10.0
 CSS = (
     ".nbgov-view{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;font-size:13px;color:#1f2937}"
     ".nbgov-view table{border-collapse:collapse;margin:4px 0 8px}"
-    ".nbgov-view th,.nbgov-view td{border-bottom:1px solid #e5e7eb;padding:3px 8px;text-align:left;"
-    "vertical-align:top}"
+    # table.nbgov-table: more specific than JupyterLab's right-aligned output tables
+    # (``:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td``)
+    ".nbgov-view table.nbgov-table th,.nbgov-view table.nbgov-table td{border-bottom:1px solid #e5e7eb;"
+    "padding:3px 8px;text-align:left;vertical-align:top}"
     ".nbgov-view th{background:#f3f4f6;font-weight:600}"
     ".nbgov-view code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}"
     ".nbgov-view .nbgov-notice{border-left:4px solid #b45309;background:#fffbeb;padding:4px 8px;margin:4px 0}"
@@ -75,7 +77,7 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]], *, caption: str
     head = "".join(f'<th scope="col">{esc(h)}</th>' for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
     cap = f'<caption style="text-align:left;font-weight:600">{esc(caption)}</caption>' if caption else ""
-    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f'<table class="nbgov-table">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 # ---------------------------------------------------------------------- Graphviz
@@ -145,7 +147,8 @@ def histogram_svg(
     points = " ".join(f"{i * w:.1f},{height - v / top * (height - 2):.1f} {(i + 1) * w:.1f},"
                       f"{height - v / top * (height - 2):.1f}" for i, v in enumerate(rc))
     line = f'<polyline points="{points}" fill="none" stroke="#374151" stroke-width="1"/>' if ref else ""
-    title = esc(f"{label} distribution {_fmt(lo)} to {_fmt(hi)}: bars current, line reference".strip())
+    drawn = ", ".join(part for part, present in (("bars current", cur), ("line reference", ref)) if present)
+    title = esc(f"{label} distribution {_fmt(lo)} to {_fmt(hi)}: {drawn}".strip())
     return (f'<svg role="img" width="{width}" height="{height}" '
             f'viewBox="0 0 {width} {height}"><title>{title}</title>{"".join(bars)}{line}</svg>')
 
@@ -154,7 +157,8 @@ def categories_svg(reference: Mapping[str, int] | None, current: Mapping[str, in
                    top: int = 8, width: int = 120, height: int = 28, label: str = "") -> str:
     """Frequencies of the most common categories, reference (outline) and current (filled)."""
     ref, cur = dict(reference or {}), dict(current or {})
-    keys = sorted(set(ref) | set(cur), key=lambda k: -(cur.get(k, 0) + ref.get(k, 0)))[:top]
+    # ties broken by name: a set's order changes with the hash seed, and the drawing must not
+    keys = sorted(set(ref) | set(cur), key=lambda k: (-(cur.get(k, 0) + ref.get(k, 0)), k))[:top]
     if not keys:
         return ""
     rt, ct = sum(ref.values()) or 1, sum(cur.values()) or 1
