@@ -3,8 +3,12 @@
 ``lab`` starts ``jupyter lab`` on 127.0.0.1 with a random token, a temporary root
 directory and private config/data/settings directories (the news popup switched off);
 ``browser`` is a Chromium (Debian's ``/usr/bin/chromium``, driven by Python Playwright)
-with the flags this machine needs. Both are module-scoped. Without Chromium, Playwright
-or JupyterLab the tests skip — except in CI (``CI=true``), where they fail.
+with the flags this machine needs. ``lab`` is started once per session and shared by every
+module (starting JupyterLab is the slow part; a module that runs kernels shuts them down
+with :meth:`Lab.shutdown_kernels`, since other modules check that none run). ``browser``
+is module-scoped: ``tests/browser/offline.py`` starts its own Playwright, which cannot run
+beside another in the same thread. Without Chromium, Playwright or JupyterLab the tests
+skip — except in CI (``CI=true``), where they fail.
 """
 
 from __future__ import annotations
@@ -74,13 +78,25 @@ class Lab:
     def page_url(self, notebook: str) -> str:
         return f"{self.url}/lab/tree/{notebook}?reset&token={self.token}"
 
-    def api(self, path: str) -> Any:
-        request = urllib.request.Request(f"{self.url}{path}", headers={"Authorization": f"token {self.token}"})
+    def api(self, path: str, method: str = "GET") -> Any:
+        request = urllib.request.Request(f"{self.url}{path}", method=method,
+                                         headers={"Authorization": f"token {self.token}"})
         with urllib.request.urlopen(request, timeout=10) as response:
-            return json.loads(response.read())
+            body = response.read()
+        return json.loads(body) if body else None
+
+    def shutdown_kernels(self) -> None:
+        """End every session and kernel on the server (and wait until none is listed)."""
+        for session in self.api("/api/sessions"):
+            self.api(f"/api/sessions/{session['id']}", "DELETE")
+        for kernel in self.api("/api/kernels"):
+            self.api(f"/api/kernels/{kernel['id']}", "DELETE")
+        deadline = time.monotonic() + 20
+        while self.api("/api/kernels") and time.monotonic() < deadline:
+            time.sleep(0.2)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     try:
         import jupyterlab  # noqa: F401
