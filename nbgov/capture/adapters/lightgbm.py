@@ -23,58 +23,36 @@ this module adds what that cannot see:
 from __future__ import annotations
 
 import types
-import weakref
 from typing import Any
 
 from nbgov.capture.access import Access
 from nbgov.capture.adapters import models
-from nbgov.capture.adapters.builtins_open import user_frame
 from nbgov.capture.hooks import Patch, argument
 
 __all__ = ["MODULE", "patches"]
 
 MODULE = "lightgbm"
 
-_built: weakref.WeakKeyDictionary[Any, tuple[models.TrainingData, dict[str, Any]]] = weakref.WeakKeyDictionary()
+_native = models.NativeData()
 
 
 def _describe_dataset(args: tuple, kwargs: dict, result: Any, frame: types.FrameType | None, via: str) -> list[Access]:
-    dataset = args[0]
-    if frame is None or not user_frame(frame):
-        return []
-    data, label = argument(args, kwargs, 1, "data"), argument(args, kwargs, 2, "label")
-    call = models.call_at(frame, frozenset({"Dataset"}))
-    training = models.training_data(None, data, label, frame, call, x_arg=(0, ("data",)), y_arg=(1, ("label",)))
-    refs = {}
-    for var in training.frames:
-        try:
-            refs[var] = weakref.ref(frame.f_locals.get(var, frame.f_globals.get(var)))
-        except TypeError:
-            continue
-    _built[dataset] = (training, refs)
-    return []
+    return _native.describe_built(args, kwargs, frame, frozenset({"Dataset"}))
 
 
 def _describe_train(args: tuple, kwargs: dict, result: Any, frame: types.FrameType | None, via: str) -> list[Access]:
-    if models.library_caller(frame, result):
-        return []
-    params = dict(argument(args, kwargs, 0, "params") or {})
-    params["num_boost_round"] = argument(args, kwargs, 2, "num_boost_round", 100)
-    train_set = argument(args, kwargs, 1, "train_set")
-    known = _built.get(train_set) if train_set is not None else None
-    if known is not None:
-        training, refs = known
-        alive = {var: ref() for var, ref in refs.items()}
-    else:
-        names = result.feature_name() if callable(getattr(result, "feature_name", None)) else None
-        try:
-            rows = int(train_set.num_data())
-        except Exception:  # noqa: BLE001 - a Dataset that cannot say: unknown
-            rows = None
-        training = models.TrainingData(features=tuple((str(n), "unknown") for n in names) if names else None,
-                                       rows=rows)
-        alive = {}
-    return models.describe_training(result, training, frame, via, params=params, frames=alive)
+    return _native.describe_train(args, kwargs, result, frame, via, data_arg="train_set", default_rounds=100,
+                                  fallback=_unseen)
+
+
+def _unseen(train_set: Any, booster: Any) -> models.TrainingData:
+    """What a booster and a Dataset nbgov did not see being made can still say."""
+    names = booster.feature_name() if callable(getattr(booster, "feature_name", None)) else None
+    try:
+        rows = int(train_set.num_data())
+    except Exception:  # noqa: BLE001 - a Dataset that cannot say: unknown
+        rows = None
+    return models.TrainingData(features=tuple((str(n), "unknown") for n in names) if names else None, rows=rows)
 
 
 def _describe_save(args: tuple, kwargs: dict, result: Any, frame: types.FrameType | None, via: str) -> list[Access]:

@@ -73,6 +73,7 @@ import logging
 import sys
 import threading
 import types
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -89,6 +90,7 @@ __all__ = [
     "FIT_METHODS",
     "MODULE",
     "ModelOutput",
+    "NativeData",
     "TrainingData",
     "call_at",
     "caller_frame",
@@ -98,9 +100,9 @@ __all__ = [
     "mlflow_run",
     "model_facets",
     "model_file",
-    "saved_file",
     "patches",
     "register_estimator",
+    "saved_file",
     "training_data",
 ]
 
@@ -806,6 +808,60 @@ def _describe_dump(args: tuple, kwargs: dict, result: Any, frame: Any, via: str)
 
 def _describe_load(args: tuple, kwargs: dict, result: Any, frame: Any, via: str) -> list[Access]:
     return saved_file("input", argument(args, kwargs, 0, "filename"), result, frame, via)
+
+
+class NativeData:
+    """What the native training-data objects of a boosting library (XGBoost's ``DMatrix``,
+    LightGBM's ``Dataset``) were built from, kept weakly per object, and the record of a
+    native ``train(params, data, num_boost_round)`` call on one of them."""
+
+    def __init__(self) -> None:
+        self._built: weakref.WeakKeyDictionary[Any, tuple[TrainingData, dict[str, Any]]] = (
+            weakref.WeakKeyDictionary())
+
+    def remember(self, data: Any, training: TrainingData, frame: types.FrameType) -> None:
+        """*data* was built in *frame* from what *training* says (its frames weakly referenced,
+        to be profiled at train time if still bound)."""
+        refs = {}
+        for var in training.frames:
+            try:
+                refs[var] = weakref.ref(frame.f_locals.get(var, frame.f_globals.get(var)))
+            except TypeError:
+                continue
+        self._built[data] = (training, refs)
+
+    def describe_built(self, args: tuple, kwargs: dict, frame: types.FrameType | None,
+                       constructors: frozenset[str], **known: Any) -> list[Access]:
+        """``Constructor(data, label, …)`` (``args[0]`` the object being built) called by user
+        code: remember what it is built from; *known* ``features``/``rows`` the object itself
+        says. Nothing is recorded for the construction itself."""
+        if frame is None or not user_frame(frame):
+            return []
+        data, label = argument(args, kwargs, 1, "data"), argument(args, kwargs, 2, "label")
+        call = call_at(frame, constructors)
+        training = training_data(None, data, label, frame, call, x_arg=(0, ("data",)), y_arg=(1, ("label",)),
+                                 **known)
+        self.remember(args[0], training, frame)
+        return []
+
+    def describe_train(self, args: tuple, kwargs: dict, result: Any, frame: types.FrameType | None, via: str,
+                       *, data_arg: str, default_rounds: int,
+                       fallback: Callable[[Any, Any], TrainingData]) -> list[Access]:
+        """The booster *result* of ``train(params, data, num_boost_round)`` as a model output:
+        ``params`` (and the rounds) as hyperparameters, the data's frames as inputs; *fallback*
+        ``(data, booster) -> TrainingData`` for data nbgov did not see being built."""
+        if library_caller(frame, result):
+            return []
+        params = dict(argument(args, kwargs, 0, "params") or {})
+        params["num_boost_round"] = argument(args, kwargs, 2, "num_boost_round", default_rounds)
+        data = argument(args, kwargs, 1, data_arg)
+        known = self._built.get(data) if data is not None else None
+        if known is not None:
+            training, refs = known
+            alive = {var: ref() for var, ref in refs.items()}
+        else:
+            training, alive = fallback(data, result), {}
+        return describe_training(result, training, frame, via, params=params, frames=alive)
 
 
 def patches() -> list[Patch]:

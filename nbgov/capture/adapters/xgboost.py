@@ -26,12 +26,10 @@ from __future__ import annotations
 import logging
 import sys
 import types
-import weakref
 from typing import Any
 
 from nbgov.capture.access import Access
 from nbgov.capture.adapters import models
-from nbgov.capture.adapters.builtins_open import user_frame
 from nbgov.capture.hooks import Patch, argument
 
 __all__ = ["MODULE", "patches"]
@@ -40,32 +38,14 @@ MODULE = "xgboost"
 
 log = logging.getLogger(__name__)
 
-_built: weakref.WeakKeyDictionary[Any, tuple[models.TrainingData, dict[str, Any]]] = weakref.WeakKeyDictionary()
-
-
-def _alive(frame: types.FrameType | None, training: models.TrainingData) -> dict[str, Any]:
-    """Weak references to the frames the data came from (profiled at train time if still bound)."""
-    out = {}
-    for var in training.frames:
-        obj = frame.f_locals.get(var, frame.f_globals.get(var)) if frame is not None else None
-        try:
-            out[var] = weakref.ref(obj)
-        except TypeError:
-            continue
-    return out
+_native = models.NativeData()
 
 
 def _describe_dmatrix(args: tuple, kwargs: dict, result: Any, frame: types.FrameType | None, via: str) -> list[Access]:
-    dmatrix = args[0]
-    if frame is None or not user_frame(frame):
-        return []
-    data, label = argument(args, kwargs, 1, "data"), argument(args, kwargs, 2, "label")
-    call = models.call_at(frame, frozenset({"DMatrix", "QuantileDMatrix"}))
+    dmatrix, data = args[0], argument(args, kwargs, 1, "data")
     named = getattr(data, "columns", None) is not None  # a frame: its own column types, else the DMatrix's
-    training = models.training_data(None, data, label, frame, call, x_arg=(0, ("data",)), y_arg=(1, ("label",)),
-                                    features=None if named else _fields(dmatrix), rows=_rows(dmatrix))
-    _built[dmatrix] = (training, _alive(frame, training))
-    return []
+    return _native.describe_built(args, kwargs, frame, frozenset({"DMatrix", "QuantileDMatrix"}),
+                                  features=None if named else _fields(dmatrix), rows=_rows(dmatrix))
 
 
 def _fields(dmatrix: Any) -> tuple[tuple[str, str], ...] | None:
@@ -84,18 +64,9 @@ def _rows(dmatrix: Any) -> int | None:
 
 
 def _describe_train(args: tuple, kwargs: dict, result: Any, frame: types.FrameType | None, via: str) -> list[Access]:
-    if models.library_caller(frame, result):
-        return []
-    params = dict(argument(args, kwargs, 0, "params") or {})
-    params["num_boost_round"] = argument(args, kwargs, 2, "num_boost_round", 10)
-    dtrain = argument(args, kwargs, 1, "dtrain")
-    known = _built.get(dtrain) if dtrain is not None else None
-    if known is not None:
-        training, refs = known
-        alive = {var: ref() for var, ref in refs.items()}
-    else:
-        training, alive = models.TrainingData(features=_fields(dtrain), rows=_rows(dtrain)), {}
-    return models.describe_training(result, training, frame, via, params=params, frames=alive)
+    return _native.describe_train(args, kwargs, result, frame, via, data_arg="dtrain", default_rounds=10,
+                                  fallback=lambda dtrain, _: models.TrainingData(features=_fields(dtrain),
+                                                                                 rows=_rows(dtrain)))
 
 
 def _describe_save(args: tuple, kwargs: dict, result: Any, frame: types.FrameType | None, via: str) -> list[Access]:
