@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from nbgov import __version__
 from nbgov.errors import NbgovError
-from nbgov.governance import schema_changes, version_drift
+from nbgov.governance import schema_changes
 from nbgov.governance.tags import PII_FACET
 from nbgov.model.nodes import NodeId
 from nbgov.views import cards as _cards
@@ -188,7 +188,8 @@ def _dataset_section(store: Store, node: Mapping[str, Any]) -> tuple[str, dict[s
              f"<code>{esc(a.to_version)}</code>", f"<code>{esc(a.run_id)}</code>"] for a in alerts),
             caption=f"schema alerts ({len(alerts)})"))
     try:
-        drift = DriftView(version_drift(store, nid), title=f"Drift between the last two profiled versions of {nid}")
+        drift = DriftView.from_store(store, nid)  # the stored profiles also give the histograms
+        drift.title = f"Drift between the last two profiled versions of {nid}"
     except NbgovError:
         drift = None
     if drift is not None:

@@ -196,3 +196,30 @@ def test_demo_without_an_engine_says_so(tmp_path: Path, monkeypatch: pytest.Monk
     assert "(Graphviz `dot` not found: the graph is shown as DOT text)" in result.output
     page = (tmp_path / ".nbgov" / "demo" / "report.html").read_text("utf-8")
     assert "<script" not in page and "No Graphviz was available" in page
+
+
+def test_the_drift_section_draws_histograms_from_the_stored_profiles(tmp_path: Path) -> None:
+    """Two profiled versions of a dataset: the report's drift section carries the two
+    versions' histograms (inline SVG), as the notebook's DriftView.from_store does."""
+    import numpy as np
+    import pandas as pd
+
+    from nbgov.emit.events import dataset, run_event, to_dict
+    from nbgov.governance import record_profile
+    from nbgov.store import open_store
+
+    rng = np.random.default_rng(3)
+    ns, name = "file", str(tmp_path / "sales.parquet")
+    with open_store(str(tmp_path / "l.db")) as store:
+        for day, shift in ((1, 0.0), (2, 25.0)):
+            df = pd.DataFrame({"amount": rng.normal(100 + shift, 10, 2000), "region": rng.choice(["n", "s"], 2000)})
+            event = to_dict(run_event("COMPLETE", job_namespace="nb", job_name="cell-sales",
+                                      event_time=f"2024-01-0{day}T00:00:00Z",
+                                      outputs=[dataset(ns, name, fields=[(c, str(t)) for c, t in df.dtypes.items()],
+                                                       kind="output")]))
+            store.add_events([event])
+            record_profile(store, ns, name, df)
+        page = build_report(store, [f"dataset:{ns}:{name}"], engine=False).html
+    section = page[page.index("Drift between the last two profiled versions"):]
+    section = section[: section.index("</table>")]
+    assert "amount" in section and section.count("<svg") >= 2  # reference and current histograms
