@@ -519,22 +519,28 @@ class Store(ABC):
             offset: versions skipped, newest first.
         """
         node_id, _ = self.resolve(NodeId.dataset(namespace, name))
-        sql = ("SELECT version, run_id, fields, facets, created_at, updated_at FROM nbgov_dataset_versions"
+        if offset and limit is None:
+            raise ValueError("offset needs a limit")
+        sql = ("SELECT version, run_id, fields, facets, created_at, updated_at, id FROM nbgov_dataset_versions"
                " WHERE dataset_id = ?")
         params: tuple[Any, ...] = (node_id,)
         if run_id is not None:
+            # a run writes few versions: found by the run index, ordered here (an ORDER BY would
+            # make SQLite walk the dataset's whole history by its time index instead)
             sql += " AND run_id = ?"
             params += (run_id,)
-        sql += " ORDER BY created_at DESC, id DESC"
-        if limit is not None:
-            sql += f" LIMIT {max(int(limit), 0)} OFFSET {max(int(offset), 0)}"
-        elif offset:
-            raise ValueError("offset needs a limit")
-        rows = self._fetchall(sql, params)
+            rows = sorted(self._fetchall(sql, params), key=lambda r: (r[4], r[6]), reverse=True)
+            if limit is not None:
+                rows = rows[max(int(offset), 0): max(int(offset), 0) + max(int(limit), 0)]
+        else:
+            sql += " ORDER BY created_at DESC, id DESC"
+            if limit is not None:
+                sql += f" LIMIT {max(int(limit), 0)} OFFSET {max(int(offset), 0)}"
+            rows = self._fetchall(sql, params)
         return [
             {"id": {"namespace": namespace, "name": name}, "version": v, "createdByRun": run_id,
              "fields": _loads(f, []), "facets": _loads(fc, {}), "createdAt": c, "updatedAt": u}
-            for v, run_id, f, fc, c, u in rows
+            for v, run_id, f, fc, c, u, _ in rows
         ]
 
     def search(self, text: str, *, limit: int = 50) -> dict[str, Any]:
