@@ -404,6 +404,12 @@ class Nbgov(Magics):
                     groups.append(self._frame_accesses(snapshot))
             if lineage is not None:
                 groups.append(lineage.accesses)
+            if any(a.via == "open" and a.direction == "output" for a in capture.accesses):
+                with self.guard.running("capture:pickle.dump"), _access.calling():
+                    from nbgov.capture.adapters.models import pickled_models
+
+                    groups.append(pickled_models(self._code_of(getattr(result, "info", None)),
+                                                 self.shell.user_ns, capture.accesses))
             accesses = runs.accesses_of(groups)
             if not accesses and lineage is None and not self.capture_empty_cells:
                 return

@@ -320,3 +320,53 @@ def test_class_counts_of_each_label_container() -> None:
     assert models.class_counts(pd.Series(np.arange(models.MAX_CLASSES + 1))) is None
     assert models.class_counts(pd.Series([0.5, 1.5]), discrete_only=True) is None
     assert models.class_counts(pd.DataFrame({"a": [1], "b": [2]})) is None
+
+
+# ------------------------------------------------------------- pickle, read from the code
+def test_a_model_pickled_into_a_file_the_cell_opened_is_linked(shell: Any, tmp_path: Path) -> None:
+    """pickle.dump is not wrapped (tracebacks stay nbgov-free); the cell's code names what it
+    pickled, so the file the open() safety net recorded gets the model's facets and tag, and
+    the model is the cell's input — in three spellings, and not for a non-model."""
+    from tests.capture.conftest import run, stored_events
+    from tests.spec import assert_spec_valid
+
+    run(shell, "%load_ext nbgov")
+    run(shell, SETUP + "clf = LogisticRegression(C=0.5).fit(X, y)\nparams = {'a': 1}\nout_path = 'c.pickle'")
+    run(shell, "with open('a.pkl', 'wb') as f:\n    pickle.dump(clf, f)")
+    run(shell, "from pickle import dump as save\nwith open('b.pkl', 'wb') as fh:\n    save(clf, fh, protocol=4)")
+    run(shell, "pickle.dump(clf, open(out_path, 'wb'))")
+    run(shell, "with open('params.pkl', 'wb') as f:\n    pickle.dump(params, f)")
+    run(shell, "%unload_ext nbgov")
+    events = stored_events(tmp_path / "lineage.db")
+    assert_spec_valid(events)
+    saves = {o["name"].rsplit("/", 1)[-1]: (e, o) for e in events if e.get("eventType") == "COMPLETE"
+             for o in e.get("outputs", []) if o["namespace"] == "file"}
+    for file in ("a.pkl", "b.pkl", "c.pickle"):
+        event, out = saves[file]
+        tags = {t["key"]: t["value"] for t in out["facets"]["tags"]["tags"]}
+        assert tags["model"] == "clf" and tags["param.C"] == "0.5", file
+        assert out["facets"]["datasetType"]["datasetType"] == "MODEL"
+        assert [i["name"].rsplit("/", 1)[-1] for i in event["inputs"]] == ["clf"], file
+    event, out = saves["params.pkl"]
+    assert "datasetType" not in out["facets"] and not event["inputs"]
+
+
+def test_a_failing_pickle_link_leaves_the_cell_and_its_file_alone(shell: Any, tmp_path: Path, capsys,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.capture.conftest import run, stored_events
+
+    def broken(*args: Any, **kwargs: Any) -> list:
+        raise RuntimeError("link failed")
+
+    run(shell, "%load_ext nbgov")
+    run(shell, SETUP + "clf = LogisticRegression().fit(X, y)")
+    monkeypatch.setattr(models, "pickled_models", broken)
+    result = run(shell, "with open('a.pkl', 'wb') as f:\n    pickle.dump(clf, f)\n'done'")
+    assert result.success and result.result == "done"
+    assert "capture:pickle.dump" in capsys.readouterr().err  # one short notice names the stage
+    status = shell.run_cell("get_ipython().find_magic('nbgov').__self__.status()").result
+    assert status["errors"] == {"capture:pickle.dump": 1}
+    run(shell, "%unload_ext nbgov")
+    files = [o["name"] for e in stored_events(tmp_path / "lineage.db") if e.get("eventType") == "COMPLETE"
+             for o in e.get("outputs", []) if o["namespace"] == "file"]
+    assert files == [str(tmp_path / "a.pkl")]  # recorded by the open() safety net, untagged

@@ -21,7 +21,8 @@ Hooked once scikit-learn is imported (``MODULE = "sklearn"``):
   always shows a traceback's innermost frame, so a wrapper would appear in every failing
   pickle's traceback (``PicklingError`` on a lambda, ``pandas.read_pickle`` of a bad
   file). ``with open("m.pkl", "wb") as f: pickle.dump(model, f)`` in a cell is recorded
-  by the ``open()`` safety net as a file output (without the model's tags).
+  by the ``open()`` safety net as a file output, and :func:`pickled_models` reads the
+  cell's code after it ran to give that file the model's facets and ``model`` tag.
 
 A successful outermost fit, called by user code (not by scikit-learn, joblib or another
 modelling library: the fits of ``cross_val_score``'s clones are not models the user
@@ -89,6 +90,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FIT_METHODS",
     "MODULE",
+    "PICKLERS",
     "ModelOutput",
     "NativeData",
     "TrainingData",
@@ -101,6 +103,7 @@ __all__ = [
     "model_facets",
     "model_file",
     "patches",
+    "pickled_models",
     "register_estimator",
     "saved_file",
     "training_data",
@@ -808,6 +811,72 @@ def _describe_dump(args: tuple, kwargs: dict, result: Any, frame: Any, via: str)
 
 def _describe_load(args: tuple, kwargs: dict, result: Any, frame: Any, via: str) -> list[Access]:
     return saved_file("input", argument(args, kwargs, 0, "filename"), result, frame, via)
+
+
+#: modules whose ``dump(obj, file)`` pickles: not hooked (C functions, see the module docs);
+#: a cell's code is read after it ran instead
+PICKLERS = frozenset({"pickle", "cPickle", "_pickle", "dill", "cloudpickle"})
+
+
+def pickled_models(code: str, namespace: Any, recorded: Any) -> list[Access]:
+    """Models a cell's code pickled into a file it opened, read from the code after the cell.
+
+    ``with open("m.pkl", "wb") as f: pickle.dump(clf, f)`` and ``pickle.dump(clf,
+    open(path, "wb"))`` (also ``dill``/``cloudpickle``, ``from pickle import dump``): when
+    ``clf`` is a model in *namespace* and the ``open()`` safety net *recorded* the file as
+    an output, that file gets the model's facets and ``model`` tag, and the model is read —
+    what :func:`model_file` gives a joblib save, without wrapping pickle's C functions
+    (their tracebacks stay nbgov-free). Paths must be literal strings or variables.
+    """
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return []
+    outputs = {a.location: a for a in recorded if a.direction == "output" and a.location.kind == "file"}
+    if not outputs:
+        return []
+    opened: dict[str, Any] = {}  # `with open(PATH) as NAME` / `NAME = open(PATH)`
+    dumpers = {alias.asname or alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+               and (node.module or "").split(".")[0] in PICKLERS for alias in node.names if alias.name == "dump"}
+
+    def path_of(node: ast.AST) -> Any:
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "open" and node.args:
+            target = node.args[0]
+            if isinstance(target, ast.Constant) and isinstance(target.value, str):
+                return target.value
+            if isinstance(target, ast.Name):
+                return namespace.get(target.id)
+        if isinstance(node, ast.Name):
+            return opened.get(node.id)
+        return None
+
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                if isinstance(item.optional_vars, ast.Name) and path_of(item.context_expr) is not None:
+                    opened[item.optional_vars.id] = path_of(item.context_expr)
+        elif (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+              and path_of(node.value) is not None):
+            opened[node.targets[0].id] = path_of(node.value)
+    out: list[Access] = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and len(node.args) >= 2 and isinstance(node.args[0], ast.Name)):
+            continue
+        func = node.func
+        pickler = (isinstance(func, ast.Attribute) and func.attr == "dump" and isinstance(func.value, ast.Name)
+                   and func.value.id in PICKLERS) or (isinstance(func, ast.Name) and func.id in dumpers)
+        if not pickler:
+            continue
+        name, model, path = node.args[0].id, namespace.get(node.args[0].id), path_of(node.args[1])
+        location = location_for_path(path) if path is not None else None
+        if not is_model(model) or location not in outputs:
+            continue
+        found = dict(outputs[location].facets)
+        found.update(model_facets(model, extra=[_tag("model", name)]))
+        out.append(Access("input", Location.of("model", name=name), "pickle.dump"))
+        out.append(Access("output", location, "pickle.dump", fields=_features(model, None), facets=found,
+                          obj=ModelOutput(model, None, mlflow_run())))
+    return out
 
 
 class NativeData:
