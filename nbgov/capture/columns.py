@@ -17,7 +17,10 @@ renames, ``assign``, new columns from expressions, merges and joins, ``groupby``
   (INDIRECT CONDITIONAL), ``merge``/``join`` keys (INDIRECT JOIN), ``concat``, the
   reader each frame came from and the frame each write wrote; and the same for polars
   (``with_columns``, ``select``, ``pl.col(…).alias``, ``filter``, ``group_by().agg``,
-  ``join``). **Masking** — ``hashlib``, ``hash``, ``pd.util.hash_pandas_object``,
+  ``join``); reshaping — ``melt``/``unpivot`` (``value`` DIRECT from the value columns,
+  ``variable`` INDIRECT), ``pivot_table``/``pivot``/``crosstab``/``unstack`` (the columns
+  named by pivoted values derive from ``values``) —; augmented and partial assignment
+  (``df.loc[mask, "x"] *= v``: TRANSFORMATION, the mask CONDITIONAL). **Masking** — ``hashlib``, ``hash``, ``pd.util.hash_pandas_object``,
   ``.apply``/``.map`` of a hashing function or lambda, a function whose name says it
   hashes, masks, redacts, anonymises or encrypts, polars ``.hash()``, a replacement by
   a mask literal (``.str.replace(…, "***")``) — marks the edge ``masking: true``.
@@ -26,6 +29,10 @@ renames, ``assign``, new columns from expressions, merges and joins, ``groupby``
   the code gives no answer (an opaque helper, ``exec``, a frame bound by a magic) every
   input of the cell is a candidate; IDENTITY then needs cheap evidence (the very same
   object, or a pandas column sharing its memory), else the edge is TRANSFORMATION.
+* **Words** — the last resort for an output column that got no edge at all and that the
+  code does not explain (names built by code, ``"_".join`` of a MultiIndex): an input
+  column whose words (split on ``_``, ``-``, spaces; any case) appear contiguous among its
+  words is a source, DIRECT TRANSFORMATION "matched by name tokens".
 
 Precedence: a static derivation of a column from the same source column decides its
 transformation (so a hash in place is masked); a DIRECT edge found by name is never
@@ -121,6 +128,8 @@ def _indirect(subtype: str) -> Step:
 
 
 FILTER, JOIN, GROUP_BY, SORT, CONDITIONAL = (_indirect(s) for s in ("FILTER", "JOIN", "GROUP_BY", "SORT", "CONDITIONAL"))
+#: melt's ``variable`` column holds the names of the melted columns, not their values
+_MELTED_NAMES = Step(INDIRECT, "GROUP_BY", False, "the names of the melted columns")
 
 
 def _masked(description: str) -> Step:
@@ -186,6 +195,15 @@ class Root:
 
 
 _CTX = Root("ctx")
+
+
+class _Rest(tuple):  # type: ignore[type-arg]
+    """A column reference standing for every column of a frame except these names
+    (``melt`` without ``value_vars``; a ``pivot_table`` without ``values``)."""
+
+    __slots__ = ()
+
+
 Ref = tuple[Root, "str | int"]  # a column of a root (an int: by position)
 Dep = tuple[Root, "str | int", Step]
 
@@ -206,6 +224,10 @@ class Frame:
     positional: tuple[str, ...] | None = None  # df.columns = [...]
     grouped: bool = False
     selected: tuple[str, ...] | None = None
+    #: where a column not otherwise explained comes from (pivoted columns, named by values)
+    rest: tuple[Dep, ...] | None = None
+    #: the columns a group-by aggregated, when the code selected them (``gb["x"].sum()``)
+    measure: tuple[str, ...] | None = None
 
     @classmethod
     def of(cls, root: Root) -> Frame:
@@ -248,13 +270,27 @@ def _unique(deps: Iterable[Dep]) -> tuple[Dep, ...]:
     return tuple(seen.values())
 
 
+def _is_bare(frame: Frame) -> bool:
+    """A frame that only stands for its one root (nothing changed on the way)."""
+    return (len(frame.roots) == 1 and frame.through is IDENTITY and not frame.cols and not frame.dataset
+            and not frame.hidden and not frame.grouped and frame.affix is None and frame.positional is None
+            and not frame.suffixes and not frame.keys and frame.rest is None and frame.measure is None)
+
+
 def _as_root(frame: Frame) -> Root:
     """The root a value derived from ``frame`` passes through (no nesting for a bare root)."""
-    if (len(frame.roots) == 1 and frame.through is IDENTITY and not frame.cols and not frame.dataset
-            and not frame.hidden and not frame.grouped and frame.affix is None and frame.positional is None
-            and not frame.suffixes and not frame.keys):
+    if _is_bare(frame):
         return frame.roots[0]
     return Root("sym", frame=frame)
+
+
+def _peel(frame: Frame) -> Frame:
+    """The frame a bare frame (a variable, an unchanged copy) stands for, to read its keys."""
+    for _ in range(_MAX_DEPTH):
+        if not _is_bare(frame) or frame.roots[0].frame is None:
+            break
+        frame = frame.roots[0].frame
+    return frame
 
 
 def _derive(frame: Frame, **changes: Any) -> Frame:
@@ -583,8 +619,9 @@ class _Analyser:
                 else:
                     self.bind(var, _derive(self.frame_var(var), positional=()))  # unknown names: none pass by name
 
-    def set_columns(self, target: ast.Subscript, value: Value) -> None:
-        """``df["x"] = v``, ``df[["a", "b"]] = v``, ``df.loc[rows, "x"] = v``."""
+    def set_columns(self, target: ast.Subscript, value: Value, *, augmented: bool = False) -> None:
+        """``df["x"] = v``, ``df[["a", "b"]] = v``, ``df.loc[rows, "x"] = v`` (and ``df["x"] *= v``,
+        ``df.loc[rows, "x"] += v`` when ``augmented``: the old values are transformed)."""
         base = target.value
         rows: Column | None = None
         partial = False
@@ -615,8 +652,10 @@ class _Analyser:
             else:
                 col = _to_col(value)
             deps = col.deps
-            if partial:  # only some rows change: the old values stay in the others
-                deps = (*_col(current, name).deps, *_direct_only(deps, TRANSFORMATION))
+            if augmented:  # x op= v: x's values are changed by v
+                deps = _direct_only((*_col(current, name).deps, *deps), TRANSFORMATION)
+            if partial:  # only some rows change: the old values stay in the others, changed
+                deps = (*_direct_only(_col(current, name).deps, TRANSFORMATION), *_direct_only(deps, TRANSFORMATION))
                 if rows is not None:
                     deps = (*deps, *_as_indirect(rows.deps, CONDITIONAL))
             cols[name] = _unique((*deps, *col.rows))
@@ -625,14 +664,8 @@ class _Analyser:
     def augassign(self, s: ast.AugAssign) -> None:
         value = self.ev(s.value)
         target = s.target
-        if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
-            names = _const_strs(target.slice)
-            if not names:
-                return
-            current = self.frame_var(target.value.id)
-            cols = {n: _unique((*_direct_only(_col(current, n).deps, TRANSFORMATION),
-                                *_direct_only(_to_col(value).deps, TRANSFORMATION))) for n in names}
-            self.bind(target.value.id, _derive(current, cols=cols))
+        if isinstance(target, ast.Subscript):  # df["x"] *= 2, df.loc[mask, "x"] += v
+            self.set_columns(target, value, augmented=True)
         elif isinstance(target, ast.Name):
             old = self.env.get(target.id)
             if isinstance(old, Column) or isinstance(value, Column):
@@ -997,8 +1030,12 @@ class _Analyser:
                 if names:
                     return Column(tuple((_CTX, n, AGGREGATION) for n in names), name=names[0])
                 return _union(self.args(node), AGGREGATION)
-            if fn == "pivot_table":
-                return self.frame_method(_to_frame(self.ev(_arg(node, 0, "data"))), "pivot_table", node, skip=1)
+            if fn in ("pivot_table", "pivot"):
+                return self.pivot(_to_frame(self.ev(_arg(node, 0, "data"))), node, fn, skip=1)
+            if fn == "melt":
+                return self.melt(_to_frame(self.ev(_arg(node, 0, "frame"))), node, fn, skip=1)
+            if fn == "crosstab":
+                return self.crosstab(node)
             return self.opaque(node, None)
         if top == "numpy":
             if fn in ("where", "select"):
@@ -1114,8 +1151,8 @@ class _Analyser:
                 out.dataset = _as_indirect(cond.deps, CONDITIONAL)
                 return out
             return _derive(frame, through=_masked(method) if _has_mask_literal(node) else TRANSFORMATION)
-        if method in ("pivot_table", "pivot", "crosstab"):
-            return self.pivot(frame, node)
+        if method in ("pivot_table", "pivot"):
+            return self.pivot(frame, node, method)
         if method == "eval":
             text = _const_str(_arg(node, 0, "expr")) or ""
             lhs, sep, rhs = text.partition("=")
@@ -1132,7 +1169,16 @@ class _Analyser:
             if isinstance(axis, ast.Constant) and axis.value in (1, "columns"):
                 return _union([_to_col(frame) if frame.selected else Column()], TRANSFORMATION)
             return _derive(frame, through=AGGREGATION)
-        if method in ("melt", "unpivot", "stack", "unstack", "transpose", "explode", "wide_to_long"):
+        if method in ("melt", "unpivot"):
+            return self.melt(frame, node, method)
+        if method == "unstack":  # the last index level's values become columns: they hold the values
+            inner = _peel(frame)
+            root = _as_root(frame)
+            measure = inner.measure or inner.selected
+            rest = tuple((root, m, TRANSFORMATION) for m in measure) if measure else (
+                (root, _Rest(tuple(sorted(inner.keys))), TRANSFORMATION),)
+            return _derive(frame, through=TRANSFORMATION, keys=inner.keys, rest=rest)
+        if method in ("stack", "transpose", "explode", "wide_to_long"):
             ids = _const_strs(_kw(node, "id_vars", "index"))
             out = _derive(frame, through=TRANSFORMATION)
             if ids:
@@ -1323,15 +1369,69 @@ class _Analyser:
             return _ungroup(gb, IDENTITY)
         return _ungroup(gb, TRANSFORMATION)
 
-    def pivot(self, frame: Frame, node: ast.Call) -> Frame:
+    def pivot(self, frame: Frame, node: ast.Call, method: str, *, skip: int = 0) -> Frame:
+        """``pivot_table`` (AGGREGATION) and ``pivot`` (TRANSFORMATION): the index stays, the
+        columns named by the values of ``columns`` (not knowable here) hold ``values``."""
         root = _as_root(frame)
-        index = _const_strs(_kw(node, "index")) or ()
-        columns = _const_strs(_kw(node, "columns", "on")) or ()
-        values = _const_strs(_kw(node, "values")) or ()
-        out = _derive(frame, through=AGGREGATION, keys=frozenset(index))
+        if method == "pivot_table":  # pivot_table(values, index, columns, aggfunc)
+            values = _const_strs(_arg(node, skip, "values")) or ()
+            index = _const_strs(_arg(node, skip + 1, "index")) or ()
+            columns = _const_strs(_arg(node, skip + 2, "columns", "on")) or ()
+        else:  # pandas: keywords only; polars: pivot(on, *, index, values)
+            columns = _const_strs(_arg(node, skip, "columns", "on")) or ()
+            index = _const_strs(_kw(node, "index")) or ()
+            values = _const_strs(_kw(node, "values")) or ()
+        step = AGGREGATION if method == "pivot_table" or _kw(node, "aggregate_function") is not None \
+            else TRANSFORMATION
+        out = _derive(frame, through=step, keys=frozenset(index))
         out.dataset = tuple((root, k, GROUP_BY) for k in (*index, *columns))
-        if len(values) == 1:  # the value columns are named by the pivoted values: not knowable here
+        if len(values) == 1:
             out.selected = values
+        if columns:  # the new columns are named by the values of `columns`: they hold `values`
+            out.rest = tuple((root, v, step) for v in values) if values else (
+                (root, _Rest((*index, *columns)), step),)
+        return out
+
+    def crosstab(self, node: ast.Call) -> Frame:
+        """``pd.crosstab(index, columns, values=…)``: the index stays; each new column counts
+        the values of ``columns`` (as ``value_counts``) or aggregates ``values``."""
+        index = _to_col(self.ev(_arg(node, 0, "index")))
+        columns = _to_col(self.ev(_arg(node, 1, "columns")))
+        values = _to_col(self.ev(_arg(node, 2, "values")))
+        for k in node.keywords:
+            if k.arg not in ("index", "columns", "values"):
+                self.ev(k.value)
+        out = Frame(dataset=_unique((*_as_indirect(index.deps, GROUP_BY), *_as_indirect(columns.deps, GROUP_BY))))
+        for r, c, step in index.deps:
+            if isinstance(c, str) and step is IDENTITY:
+                out.cols[c] = ((r, c, IDENTITY),)
+        out.rest = _direct_only(values.deps or columns.deps, AGGREGATION)
+        return out
+
+    def melt(self, frame: Frame, node: ast.Call, method: str, *, skip: int = 0) -> Frame:
+        """``melt``/``unpivot``: the id columns stay; ``value`` holds the values of the value
+        columns (DIRECT), ``variable`` their names (INDIRECT)."""
+        root = _as_root(frame)
+        if method == "unpivot":  # polars: unpivot(on, *, index, variable_name, value_name)
+            values = _const_strs(_arg(node, skip, "on"))
+            ids = _const_strs(_kw(node, "index")) or ()
+            var_node, value_node = _kw(node, "variable_name"), _kw(node, "value_name")
+        else:  # pandas melt(id_vars, value_vars, var_name, value_name); polars melt(…, variable_name, …)
+            ids = _const_strs(_arg(node, skip, "id_vars", "index")) or ()
+            values = _const_strs(_arg(node, skip + 1, "value_vars", "on"))
+            var_node = _arg(node, skip + 2, "var_name", "variable_name")
+            value_node = _arg(node, skip + 3, "value_name")
+        var = "variable" if var_node is None else _const_str(var_node)
+        value = "value" if value_node is None else _const_str(value_node)
+        if not values:  # every column but the ids: known when the code selected them
+            known = frame.selected or _peel(frame).selected
+            values = tuple(c for c in known if c not in ids) if known else None
+        sources: tuple[str | int, ...] = tuple(values) if values else (_Rest(ids),)
+        out = Frame(cols={i: ((root, i, IDENTITY),) for i in ids})
+        if var is not None:
+            out.cols[var] = tuple((root, c, _MELTED_NAMES) for c in sources)
+        if value is not None:
+            out.cols[value] = tuple((root, c, TRANSFORMATION) for c in sources)
         return out
 
     # ---------------------------------------------------------------- column methods
@@ -1394,7 +1494,7 @@ def _to_frame(value: Value) -> Frame:
 
 def _snapshot(frame: Frame) -> Frame:
     return Frame(frame.roots, frame.through, dict(frame.cols), frame.hidden, frame.keys, frame.dataset,
-                 frame.suffixes, frame.affix, frame.positional)
+                 frame.suffixes, frame.affix, frame.positional, rest=frame.rest, measure=frame.measure)
 
 
 def _derive_group(gb: Frame, *, selected: tuple[str, ...] | None) -> Frame:
@@ -1404,7 +1504,7 @@ def _derive_group(gb: Frame, *, selected: tuple[str, ...] | None) -> Frame:
 
 def _ungroup(gb: Frame, step: Step) -> Frame:
     """The frame an aggregation of a group-by makes: keys pass as they are, the rest through ``step``."""
-    return Frame(gb.roots, step, {}, gb.hidden, gb.keys, gb.dataset)
+    return Frame(gb.roots, step, {}, gb.hidden, gb.keys, gb.dataset, measure=gb.selected)
 
 
 _WORD = re.compile(r"`([^`]+)`|([A-Za-z_][A-Za-z0-9_]*)")
@@ -1494,6 +1594,13 @@ class Side:
 
 
 _SAME_OBJECT = Step(DIRECT, "IDENTITY", False, "the same object")
+_BY_TOKENS = Step(DIRECT, "TRANSFORMATION", False, "matched by name tokens")
+_TOKEN_SPLIT = re.compile(r"[_\-\s]+")
+
+
+def _tokens(name: str) -> tuple[str, ...]:
+    """A column name's words: split on ``_``, ``-`` and spaces, lower case."""
+    return tuple(t for t in _TOKEN_SPLIT.split(name.lower()) if t)
 _BY_NAME = Step(DIRECT, "TRANSFORMATION", False, "same column name")
 _BY_NAME_IDENTITY = Step(DIRECT, "IDENTITY", False, "same column name")
 
@@ -1514,7 +1621,11 @@ class _Resolver:
         self.target: int | None = None
         self.incomplete = False
         self._memo: dict[tuple[int, str | int], list[Edge]] = {}
+        #: whether the last lookup met an explicit derivation of the column (even one without sources)
+        self.explained = False
+        self._explained: set[tuple[int, str | int]] = set()
         self._read_map = self._map_reads()
+        self._token_index: dict[str, list[tuple[int, str, tuple[str, ...]]]] | None = None
 
     # ----------------------------------------------------------- roots → datasets
     def _matches(self, side: Side, target: str, tail: bool) -> bool:
@@ -1567,6 +1678,27 @@ class _Resolver:
                 return [out]
         return []
 
+    def by_tokens(self, index: int, name: str, candidates: Iterable[int]) -> list[Edge]:
+        """The last resort for a column nothing else explained: the input columns whose words
+        appear, in order and contiguous, among its words (``amount_sum`` ← ``amount``,
+        ``order_id_count`` ← ``order_id``; ``paid`` is not ← ``id``)."""
+        if self._token_index is None:  # built once per cell: input column words by first word
+            self._token_index = {}
+            for i in range(len(self.sides)):
+                for field_name in self.fields[i]:
+                    words = _tokens(field_name)
+                    if words:
+                        self._token_index.setdefault(words[0], []).append((i, field_name, words))
+        mine = _tokens(name)
+        allowed = set(candidates)
+        me = self.sides[index].key
+        out: list[Edge] = []
+        for start, word in enumerate(mine):
+            for i, field_name, words in self._token_index.get(word, ()):
+                if i in allowed and self.sides[i].key != me and mine[start:start + len(words)] == words:
+                    out.append((i, field_name, _BY_TOKENS))
+        return out
+
     def _boundary(self, root: Root) -> bool:
         """A variable bound in the cell is its output dataset when the reference sees its
         final value and the dataset is not also an input (a frame changed in place)."""
@@ -1599,6 +1731,8 @@ class _Resolver:
             if isinstance(col, int):
                 if 0 <= col < len(names):
                     out.append((i, names[col][0], IDENTITY))
+            elif isinstance(col, _Rest):
+                out += [(i, n, IDENTITY) for n, _ in names if n not in col]
             elif col == "*":
                 out += [(i, n, IDENTITY) for n, _ in names]
             elif col in self.fields[i]:
@@ -1608,8 +1742,10 @@ class _Resolver:
     def lookup(self, frame: Frame, col: str | int, depth: int = 0) -> list[Edge]:
         key = (id(frame), col)
         if key in self._memo:
+            self.explained = self.explained or key in self._explained
             return self._memo[key]
         self._memo[key] = []  # cycles terminate
+        outer, self.explained = self.explained, False
         out: list[Edge] = []
         if frame.positional is not None:  # renamed: positions stay, names change
             index = col if isinstance(col, int) else (
@@ -1617,13 +1753,29 @@ class _Resolver:
             if index is not None:
                 for r in frame.roots:
                     out += self._via(self.column(r, index, depth), IDENTITY)
+            elif isinstance(col, str) and not isinstance(col, _Rest):
+                for r in frame.roots:  # the index is not renamed by `df.columns = …`: its names stay
+                    if r.frame is not None and col in _peel(r.frame).keys:
+                        out += self.column(r, col, depth)
         else:
             out = self._plain(frame, col, depth)
         self._memo[key] = out
+        if self.explained:
+            self._explained.add(key)
+        self.explained = outer or self.explained
         return out
 
     def _plain(self, frame: Frame, col: str | int, depth: int) -> list[Edge]:
         out: list[Edge] = []
+        if isinstance(col, _Rest):  # every column but some: the explicit ones, then the roots' others
+            for name, deps in frame.cols.items():
+                if name not in col:
+                    for r, c, step in deps:
+                        out += self._via(self.column(r, c, depth), step)
+            rest = _Rest((*col, *frame.hidden, *frame.cols))
+            for r in frame.roots:
+                out += self._via(self.column(r, rest, depth), frame.through)
+            return out
         if isinstance(col, int):  # by position: only through selections and plain passthrough
             if frame.selected is not None:
                 if not 0 <= col < len(frame.selected):
@@ -1632,6 +1784,7 @@ class _Resolver:
             elif frame.cols or frame.hidden or frame.affix is not None or frame.suffixes:
                 return out
         if isinstance(col, str) and col in frame.cols:
+            self.explained = True
             for r, c, step in frame.cols[col]:
                 out += self._via(self.column(r, c, depth), step)
             return out
@@ -1666,6 +1819,9 @@ class _Resolver:
                 per_root = [f if i in plain else [] for i, f in enumerate(per_root)]
         for found in per_root:
             out += self._via(found, step)
+        if not out and frame.rest is not None and isinstance(col, str):  # a pivoted column
+            for r, c, rstep in frame.rest:
+                out += self._via(self.column(r, c, depth), rstep)
         return out
 
     @staticmethod
@@ -1822,10 +1978,12 @@ def _edges_for(index: int, side: Side, frame: Frame | None, sides: Sequence[Side
     resolver.target = index
     resolver.incomplete = False
     resolver._memo = {}
+    resolver._explained = set()
     edges: dict[str, list[Edge]] = {}
     rows: list[Edge] = []
     names = [n for n, _ in side.fields]
     reached: set[int] = set()
+    explained: set[str] = set()
     if frame is not None:
         reached = resolver.reached(frame)
         if not reached and resolver.incomplete and not frame.cols:
@@ -1833,9 +1991,12 @@ def _edges_for(index: int, side: Side, frame: Frame | None, sides: Sequence[Side
     if frame is not None:
         by_position = resolver.renamed_by_position(frame)
         for position, name in enumerate(names):
+            resolver.explained = False
             found = resolver.lookup(frame, name)
             if not found and by_position:  # df.columns = df.columns.str.lower(), rename(columns=str.upper)
                 found = resolver.lookup(frame, position)
+            if resolver.explained:  # derived explicitly (a constant: no source)
+                explained.add(name)
             explicit = name in frame.cols
             if explicit:  # never drop a DIRECT edge the name finds
                 direct = {(i, f) for i, f, s in found if s.type == DIRECT}
@@ -1847,6 +2008,10 @@ def _edges_for(index: int, side: Side, frame: Frame | None, sides: Sequence[Side
             for name in names:
                 if not any(s.type == DIRECT for _, _, s in edges.get(name, ())):
                     edges[name] = edges.get(name, []) + _by_name(index, name, sides, resolver)
+        candidates = sorted(reached) or resolver.inputs
+        for name in names:  # nothing explained the column: its words may name its sources
+            if not edges.get(name) and name not in explained:
+                edges[name] = resolver.by_tokens(index, name, candidates)
         return edges, rows
     same = _same_obj_sources(index, sides)
     for position, name in enumerate(names):
@@ -1854,6 +2019,8 @@ def _edges_for(index: int, side: Side, frame: Frame | None, sides: Sequence[Side
             edges[name] = [(i, name, _SAME_OBJECT) for i in same if name in resolver.fields[i]]
         else:
             edges[name] = _by_name(index, name, sides, resolver, evidence=position < EVIDENCE_COLUMNS)
+        if not edges[name]:
+            edges[name] = resolver.by_tokens(index, name, same or resolver.inputs)
     return edges, rows
 
 

@@ -208,3 +208,36 @@ def test_a_frame_from_an_earlier_cell_with_a_column_inserted_in_place(shell: Any
     (out,) = last["outputs"]
     assert [f["name"] for f in out["facets"]["schema"]["fields"]] == ["x", "a", "b"]
     assert _edges(out)["x"] >= {("df", "a", "TRANSFORMATION", False)}
+
+
+def test_a_melted_email_column_passes_its_tag_to_value(shell: Any, tmp_path: Path) -> None:
+    """``melt`` moves the values of its value columns into ``value`` (DIRECT) and their names
+    into ``variable`` (INDIRECT): the tag on ``email`` reaches ``value``, not ``variable``."""
+    run(shell, "%load_ext nbgov")
+    run(shell, "import pandas as pd\n"
+               "orders = pd.DataFrame({'order_id': [1, 2, 3], 'cust': [1, 2, 1], 'amount': [3.0, 4.0, 5.0]})\n"
+               "custs = pd.DataFrame({'cust': [1, 2], 'email': ['ana@example.com', 'bo@example.org'],\n"
+               "                      'country': ['DE', 'FR']})")
+    run(shell, "%config Nbgov.classify_outputs = False")  # the tag on value can only come by lineage
+    result = run(shell, "m = orders.merge(custs, on='cust')\n"
+                        "long = m.melt(id_vars=['order_id'], value_vars=['amount', 'email'])\n"
+                        "long.shape")
+    assert result.result == (6, 3)
+    run(shell, "%unload_ext nbgov")
+    events = stored_events(tmp_path / "lineage.db")
+    assert_spec_valid(events)
+    out = _outputs(events, "/long")
+    assert _edges(out) == {"order_id": {("m", "order_id", "IDENTITY", False)},
+                           "variable": {("m", "amount", "GROUP_BY", None), ("m", "email", "GROUP_BY", None)},
+                           "value": {("m", "amount", "TRANSFORMATION", False), ("m", "email", "TRANSFORMATION", False)}}
+    from nbgov.governance import effective_tags
+    from nbgov.store import open_store
+
+    node = f"datasetField:{out['namespace']}:{out['name']}"
+    with open_store(str(tmp_path / "lineage.db")) as store:
+        value = effective_tags(store, f"{node}:value", keys=("pii",))
+        variable = effective_tags(store, f"{node}:variable", keys=("pii",))
+    assert {(t.value, t.source) for t in value} == {("EMAIL_ADDRESS", "LINEAGE")}
+    assert [t.node.rsplit(":", 1)[1] for t in value] == ["value"]
+    assert {p.rsplit(":", 1)[1] for t in value for p in t.path} == {"email", "value"}
+    assert variable == []
