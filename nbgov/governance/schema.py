@@ -334,8 +334,9 @@ def _written_by(store: Store, run_id: str) -> set[tuple[str, str]]:
     return written
 
 
-#: versions read per page by :func:`alerts_for_run` (the page grows 4× each time)
-_PAGE = 8
+#: versions read per page by :func:`alerts_for_run` (the page grows 4× each time; a re-run cell
+#: needs its own version and the one before)
+_PAGE = 2
 
 
 def _run_changes(store: Store, namespace: str, name: str, run_id: str) -> list[SchemaAlert]:

@@ -270,7 +270,10 @@ def cell_events(
     queries = [q for q in cell.queries if q]
     if len(queries) == 1:
         common["sql"] = queries[0]
-    start = run_event("START", event_time=cell.started, inputs=inputs, **common)
+    # START names the inputs; their schemas, versions and metrics (measured after the cell)
+    # travel once, on COMPLETE / FAIL — consumers merge a run's events
+    named = [dataset(ds.namespace, ds.name, kind="input") for ds in inputs]
+    start = run_event("START", event_time=cell.started, inputs=named, **common)
     end = run_event(
         "FAIL" if cell.error is not None else "COMPLETE",
         run_id=start.run.runId,

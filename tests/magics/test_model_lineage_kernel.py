@@ -155,8 +155,9 @@ def test_the_card_lists_versions_rows_date_ranges_and_class_balance(run) -> None
     # rows and versions as read at training time: the frame (changed in place after the read) through
     # the run that read the file into it, the file through the export that read the source
     assert [up[n]["rows"] for n in up] == [40, 40, 40] and up[file]["columns"] == 6
-    reads = {i["name"]: i["facets"]["version"]["datasetVersion"]
-             for e in _events(work) for i in e.get("inputs") or () if i["namespace"] == "file"}
+    reads = {i["name"]: i["facets"]["version"]["datasetVersion"]  # the versions a run's end event read
+             for e in _events(work) if e.get("eventType") in ("COMPLETE", "FAIL")
+             for i in e.get("inputs") or () if i["namespace"] == "file"}
     assert (up[file]["version"], up[source]["version"]) == (reads[str(work / "customers.csv")],
                                                             reads[str(work / "source.csv")])
     assert up[frame]["date_ranges"] == [{"column": "signup", "min": "2024-01-01T00:00:00",
