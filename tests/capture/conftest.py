@@ -69,18 +69,26 @@ def run(shell: Any, code: str) -> Any:
     return shell.run_cell(code)
 
 
-def captured_cell(shell: Any, code: str) -> tuple[Any, Any]:
-    """Run ``code`` as one cell with a fresh ``CellCapture`` active (the adapters' view of a
-    cell, without the extension); returns ``(capture, ExecutionResult)``."""
+@contextlib.contextmanager
+def active_capture() -> Iterator[Any]:
+    """A fresh ``CellCapture``, active for the block (the adapters' view of a cell, without
+    the extension)."""
     from nbgov.capture import access
     from nbgov.capture.access import CellCapture
 
     capture = CellCapture()
     access.activate(capture)
     try:
-        result = shell.run_cell(code)
+        yield capture
     finally:
         access.deactivate()
+
+
+def captured_cell(shell: Any, code: str) -> tuple[Any, Any]:
+    """Run ``code`` as one cell with a fresh ``CellCapture`` active; returns
+    ``(capture, ExecutionResult)``."""
+    with active_capture() as capture:
+        result = shell.run_cell(code)
     return capture, result
 
 

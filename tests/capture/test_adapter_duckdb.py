@@ -16,23 +16,19 @@ from nbgov.capture import access
 from nbgov.capture.access import CellCapture, Location
 from nbgov.capture.adapters import duckdb as adapter
 from nbgov.capture.hooks import HookRegistry
+from tests.capture.conftest import active_capture, installed_hooks
 
 
 @pytest.fixture
 def registry() -> Iterator[HookRegistry]:
-    reg = HookRegistry()
-    reg.register(adapter)
-    reg.install_available()
-    yield reg
-    reg.uninstall()
+    with installed_hooks(adapter) as reg:
+        yield reg
 
 
 @pytest.fixture
 def capture(registry: HookRegistry) -> Iterator[CellCapture]:
-    cap = CellCapture()
-    access.activate(cap)
-    yield cap
-    access.deactivate()
+    with active_capture() as cap:
+        yield cap
 
 
 @pytest.fixture

@@ -16,26 +16,21 @@ from nbgov.capture import access
 from nbgov.capture.access import Access, CellCapture, Location
 from nbgov.capture.adapters import polars as adapter
 from nbgov.capture.hooks import HookRegistry
+from tests.capture.conftest import active_capture, installed_hooks
 
 FIELDS = (("id", "Int64"), ("city", "String"), ("amount", "Float64"))
 
 
 @pytest.fixture
 def registry() -> Iterator[HookRegistry]:
-    reg = HookRegistry()
-    reg.register(adapter)
-    reg.register("nbgov.capture.adapters.pandas")
-    reg.install_available()
-    yield reg
-    reg.uninstall()
+    with installed_hooks(adapter, "nbgov.capture.adapters.pandas") as reg:
+        yield reg
 
 
 @pytest.fixture
 def capture(registry: HookRegistry) -> Iterator[CellCapture]:
-    cap = CellCapture()
-    access.activate(cap)
-    yield cap
-    access.deactivate()
+    with active_capture() as cap:
+        yield cap
 
 
 @pytest.fixture

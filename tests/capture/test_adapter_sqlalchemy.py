@@ -17,27 +17,22 @@ from nbgov.capture.access import CellCapture, Location
 from nbgov.capture.adapters import sqlalchemy as adapter
 from nbgov.capture.adapters.sqlalchemy import engine_location
 from nbgov.capture.hooks import HookRegistry
+from tests.capture.conftest import active_capture, installed_hooks
 
 LISTENER = adapter._after_cursor_execute
 
 
 @pytest.fixture
 def hooks() -> Iterator[HookRegistry]:
-    registry = HookRegistry()
-    for name in ("nbgov.capture.adapters.pandas", "nbgov.capture.adapters.sqlite3",
-                 "nbgov.capture.adapters.sqlalchemy"):
-        registry.register(name)
-    registry.install_available()
-    yield registry
-    registry.uninstall()
+    with installed_hooks("nbgov.capture.adapters.pandas", "nbgov.capture.adapters.sqlite3",
+                         "nbgov.capture.adapters.sqlalchemy") as registry:
+        yield registry
 
 
 @pytest.fixture
 def capture(hooks: HookRegistry) -> Iterator[CellCapture]:
-    cap = CellCapture()
-    access.activate(cap)
-    yield cap
-    access.deactivate()
+    with active_capture() as cap:
+        yield cap
 
 
 def _summary(capture: CellCapture) -> list[tuple]:
