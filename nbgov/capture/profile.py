@@ -74,6 +74,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FINGERPRINT_ROWS",
     "SAMPLE_ROWS",
+    "dtype_name",
     "sample_positions",
     "FileVersion",
     "Profile",
@@ -390,8 +391,22 @@ def _guard(fn: Any, *args: Any, default: Any = None) -> Any:
 
 
 # --------------------------------------------------------------------------- pandas
-def _pandas_type(dtype: Any) -> str:
-    return str(dtype)
+#: ``str(dtype)`` by dtype: the text is rebuilt on every call (a few µs), for every column
+_TYPE_NAMES: dict[tuple[type, Any], str] = {}
+
+
+def dtype_name(dtype: Any) -> str:
+    """``str(dtype)``, cached per dtype (the text of a schema facet's field type)."""
+    key = (type(dtype), dtype)  # dtypes of different classes never share an entry
+    try:
+        return _TYPE_NAMES[key]
+    except KeyError:
+        name = str(dtype)
+        if len(_TYPE_NAMES) < 4096:
+            _TYPE_NAMES[key] = name
+        return name
+    except TypeError:  # an unhashable extension dtype
+        return str(dtype)
 
 
 def _pandas_numeric(dtype: Any) -> bool:
@@ -458,10 +473,46 @@ def _pandas_codes(values: Any) -> np.ndarray:
     return np.asarray(codes)
 
 
-def _pandas_hash_column(values: Any) -> np.ndarray:
-    import pandas as pd
+def _pandas_columns(df: pd.DataFrame) -> list[Any]:
+    """Each column's values by position (duplicate names included), as ``Series.array`` has
+    them — but a NumPy integer, float or bool column as its bare ``ndarray``, read from the
+    block manager without building a Series per column (the same values, a fraction of
+    the cost after every cell)."""
+    try:
+        mgr = df._mgr
+        out = []
+        for i in range(df.shape[1]):
+            values = mgr.iget_values(i)
+            if not (isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype.kind in "iufb"):
+                values = df.iloc[:, i].array
+            out.append(values)
+        return out
+    except Exception:  # noqa: BLE001 - a pandas without these internals: the public route
+        return [col.array for _, col in df.items()]
+
+
+def _pandas_hash_index_rows(index: Any, pos: np.ndarray | None) -> np.ndarray:
+    """Hashes of an index's labels at row positions ``pos`` (a ``RangeIndex`` stays lazy)."""
+    return _pandas_hash_column((index.take(pos) if pos is not None else index).array)
+
+
+def _pandas_hash_rows(values: Any, pos: np.ndarray | None) -> np.ndarray:
+    """Hashes of the values at row positions ``pos`` (all rows when ``None``)."""
+    return _pandas_hash_column(values.take(pos) if pos is not None else values)
+
+
+@functools.cache
+def _hash_array() -> Any:
+    """``pandas.util.hash_array``, looked up once (``pandas.util`` resolves it on each access)."""
     from pandas.util import hash_array
 
+    return hash_array
+
+
+def _pandas_hash_column(values: Any) -> np.ndarray:
+    import pandas as pd
+
+    hash_array = _hash_array()
     if isinstance(values, pd.arrays.NumpyExtensionArray):  # hash_array refuses the wrapper
         values = np.asarray(values)
     try:
@@ -494,7 +545,8 @@ def _numpy_metrics(values: Any, n: int, idx: np.ndarray | None) -> dict[str, Any
         return _metrics(0, int(arr.any()) + int(not arr.all()) if n else 0, None, None)
     if kind not in "iuf":
         return None
-    part = arr.take(idx) if idx is not None else arr
+    # The whole-column passes come first and the sample is gathered after them, from the
+    # cache they just filled: gathering first would fetch each sampled row from memory.
     if kind == "f":
         lo = hi = None
         first = arr.min() if n else None  # NaN-propagating: not NaN means no NaN at all
@@ -504,6 +556,7 @@ def _numpy_metrics(values: Any, n: int, idx: np.ndarray | None) -> dict[str, Any
             nulls = int(np.count_nonzero(np.isnan(arr)))
             if nulls < n:
                 lo, hi = np.fmin.reduce(arr), np.fmax.reduce(arr)
+        part = arr.take(idx) if idx is not None else arr
         if nulls:
             part = part[~np.isnan(part)]  # a copy
         elif idx is None:
@@ -518,6 +571,7 @@ def _numpy_metrics(values: Any, n: int, idx: np.ndarray | None) -> dict[str, Any
     else:
         nulls = 0
         lo, hi = (arr.min(), arr.max()) if n else (None, None)
+        part = arr.take(idx) if idx is not None else arr
         if n and int(hi) - int(lo) <= max(4 * part.size, _DENSE_SPAN):  # dense: count by offset
             offsets = part - lo if part.dtype.itemsize == 8 else part.astype(np.int64) - int(lo)  # no wrap
             counts = np.bincount(offsets.astype(np.intp, copy=False))
@@ -531,19 +585,21 @@ def _profile_pandas(df: pd.DataFrame, sample_rows: int, seed: int) -> Profile:
     import pandas as pd
 
     n, ncols = df.shape
-    names = _unique_names(df.columns)
-    columns = [col for _, col in df.items()]  # by position, duplicate names included; cheaper than iloc
-    fields = tuple((name, _pandas_type(col.dtype)) for name, col in zip(names, columns))
+    names = _unique_names(df.columns.tolist())  # one conversion, not one per (Arrow-backed) label
+    columns = _pandas_columns(df)
+    fields = tuple((name, dtype_name(values.dtype)) for name, values in zip(names, columns))
     sampled = n > sample_rows
     idx = _sample_index(n, sample_rows, seed) if sampled else None
 
     metrics: dict[str, Any] = {}
-    for name, col in zip(names, columns):
+    for i, (name, values) in enumerate(zip(names, columns)):
+        if isinstance(values, np.ndarray) or isinstance(values, pd.arrays.NumpyExtensionArray):
+            fast = _guard(_numpy_metrics, values, n, idx)
+            if fast is not None:
+                metrics[name] = fast
+                continue
+        col = df.iloc[:, i]
         values = col.array
-        fast = _guard(_numpy_metrics, values, n, idx) if isinstance(values, pd.arrays.NumpyExtensionArray) else None
-        if fast is not None:
-            metrics[name] = fast
-            continue
         nulls = _guard(_pandas_nulls, values)
         lo = hi = None
         if n and _pandas_numeric(col.dtype):
@@ -553,13 +609,14 @@ def _profile_pandas(df: pd.DataFrame, sample_rows: int, seed: int) -> Profile:
         distinct = _guard(_pandas_distinct, part, nonnull, sampled)
         metrics[name] = _metrics(nulls, distinct, lo, hi)
 
-    pos = _even_index(n)
-    rows = df.take(pos) if n > len(pos) else df
-    index = rows.index
+    # The fingerprinted rows, taken column by column from the arrays already in hand
+    # (``DataFrame.take`` would build a frame and a Series per column again).
+    pos = _even_index(n) if n > FINGERPRINT_ROWS else None
+    index = df.index
     levels = [index.get_level_values(i) for i in range(index.nlevels)] if index.nlevels > 1 else [index]
     empty = np.zeros(0, np.uint64)
-    hashes = [_guard(_pandas_hash_column, level.array, default=empty) for level in levels]
-    hashes += [_guard(_pandas_hash_column, col.array, default=empty) for _, col in rows.items()]
+    hashes = [_guard(_pandas_hash_index_rows, level, pos, default=empty) for level in levels]
+    hashes += [_guard(_pandas_hash_rows, values, pos, default=empty) for values in columns]
     blob = b"".join(np.ascontiguousarray(h, dtype=np.uint64).tobytes() for h in hashes)
     shape = (n, ncols, type(df.index).__name__, str(df.index.dtype))
     return Profile(

@@ -158,7 +158,8 @@ def test_describe_raising(shell: Any, tmp_path: Path, capsys) -> None:
 
 
 class Unprofilable(pd.DataFrame):
-    """A frame whose column types cannot be read: schema and metrics fail on it."""
+    """A frame nbgov's profiler fails on (see the test: the failure is injected there, as
+    nbgov reads column types from the block manager, not from ``dtypes``)."""
 
     @property
     def _constructor(self):
@@ -169,7 +170,17 @@ class Unprofilable(pd.DataFrame):
         raise RuntimeError("no dtypes here")
 
 
-def test_facet_computation_raising(shell: Any, tmp_path: Path, capsys) -> None:
+def test_facet_computation_raising(shell: Any, tmp_path: Path, capsys, monkeypatch) -> None:
+    from nbgov.capture import profile
+
+    real = profile._PROFILERS["pandas"]
+
+    def failing(df: Any, *args: Any) -> Any:
+        if isinstance(df, Unprofilable):
+            raise RuntimeError("no dtypes here")
+        return real(df, *args)
+
+    monkeypatch.setitem(profile._PROFILERS, "pandas", failing)
     plain = _plain(shell, capsys, tmp_path)
     shell.user_ns["Unprofilable"] = Unprofilable
     code = "bad = Unprofilable({'x': [1, 2]})\nbad.to_pickle('bad.pkl')\nprint(bad.shape)"
