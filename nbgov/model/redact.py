@@ -25,17 +25,18 @@ _SECRET_KEY = re.compile(
 )
 
 
-_QUICK = re.compile(
-    r"://[^/\s\"]*:[^@/\s\"]+@|[?&;](?:password|passwd|pwd|token|access_token|api_key|apikey|secret|sig|signature)=",
-    re.IGNORECASE,
+# two pre-checks, each gated on its own character: one alternation of both scans ~3x slower
+_QUICK_URL = re.compile(r"://[^/\s\"]*:[^@/\s\"]+@")
+_QUICK_QUERY = re.compile(
+    r"[?&;](?:password|passwd|pwd|token|access_token|api_key|apikey|secret|sig|signature)=", re.IGNORECASE
 )
 
 
 def may_hold_secret(text: str) -> bool:
     """Cheap pre-check on serialised text: could :func:`redact_url` change anything in it?"""
-    if "@" not in text and "=" not in text:
-        return False
-    return _QUICK.search(text) is not None
+    if "@" in text and _QUICK_URL.search(text) is not None:
+        return True
+    return "=" in text and _QUICK_QUERY.search(text) is not None
 
 
 def redact_url(text: str) -> str:
