@@ -197,6 +197,39 @@ def test_version_facet_names_the_version(store):
     ]
 
 
+def test_import_result_names_the_outputs_written_with_a_new_schema(store):
+    def write(run_id, time, *outputs):
+        return store.add_events([run_event("load", run_id=run_id, outputs=list(outputs), time=time)]).reshaped
+
+    a, ab, ba = schema(("a", "INT")), schema(("a", "INT"), ("b", "TEXT")), schema(("b", "TEXT"), ("a", "INT"))
+    first = write(RUN_A, "2024-01-01T00:00:00Z", dataset("t", facets={"schema": a}), dataset("u"),
+                  dataset("v", facets={"schema": a}, namespace="other"))
+    assert first == {("ns", "t"), ("other", "v")}  # new datasets with a schema; u has none
+    assert write(RUN_B, "2024-01-02T00:00:00Z", dataset("t", facets={"schema": a})) == set()  # same schema again
+    run_c, run_d, run_e = (f"0190c5e4-0000-7000-8000-00000000000{i}" for i in (3, 4, 5))
+    assert write(run_c, "2024-01-03T00:00:00Z", dataset("t", facets={"schema": ab})) == {("ns", "t")}  # a column added
+    assert write(run_d, "2024-01-04T00:00:00Z", dataset("t", facets={"schema": ba})) == {("ns", "t")}  # reordered
+    assert write(run_e, "2024-01-05T00:00:00Z", dataset("t")) == set()  # no schema facet: nothing to compare
+    # reads never count, and an event already stored changes nothing
+    read = run_event("read", run_id=RUN_A, inputs=[dataset("w", facets={"schema": ab})], time="2024-01-06T00:00:00Z")
+    assert store.add_events([read]).reshaped == set()
+    assert store.add_events([read]).reshaped == set()
+
+
+def test_dataset_facet_reads_one_facet(store):
+    tags = facet({"tags": [{"key": "pii", "value": "EMAIL_ADDRESS", "field": "email"}]}, name="TagsDatasetFacet")
+    store.add_events([run_event("j", outputs=[dataset("t", facets={"schema": schema(("email", "TEXT")),
+                                                                     "tags": tags})])])
+    assert store.dataset_facet("ns", "t", "tags") == tags
+    assert store.dataset_facet("ns", "t", "schema") == schema(("email", "TEXT"))
+    assert store.dataset_facet("ns", "t", "documentation") is None
+    assert store.dataset_facet("ns", "missing", "tags") is None
+    # a facet key that only appears inside another facet's text is still no facet of its own
+    store.add_events([run_event("j", outputs=[dataset("d", facets={
+        "documentation": facet({"description": 'see "tags"'}, name="DocumentationDatasetFacet")})])])
+    assert store.dataset_facet("ns", "d", "tags") is None
+
+
 def test_reading_a_dataset_makes_no_version(store):
     store.add_events([run_event("read", run_id=RUN_A, inputs=[dataset("t", facets={"schema": schema(("a", "INT"))})])])
     assert store.dataset_versions("ns", "t") == []

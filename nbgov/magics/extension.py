@@ -339,8 +339,9 @@ class Nbgov(Magics):
                 self._store = open_store(self.store or None)
         return self._store
 
-    def _write(self, events: list[dict[str, Any]], *, session: bool = False) -> None:
-        """Store events (raises on failure: callers guard), then wake the emitter."""
+    def _write(self, events: list[dict[str, Any]], *, session: bool = False) -> Any:
+        """Store events (raises on failure: callers guard), then wake the emitter; returns
+        the store's ``ImportResult``."""
         if not session and self._session is not None and not self._session_stored:
             events = [runs.session_event(self._session, "START"), *events]
         store = self._open_store()
@@ -352,6 +353,7 @@ class Nbgov(Magics):
         if self.emit:
             with self.guard.running("emit"):
                 self._wake_emitter()
+        return result
 
     def _wake_emitter(self) -> None:
         if self._emitter is None:
@@ -475,10 +477,10 @@ class Nbgov(Magics):
             with self.guard.running("model facets"):
                 events = self._models.amend_events(events, accesses)
         with self.guard.running("store"):
-            self._write(events)
+            stored = self._write(events)
             self.runs_captured += 1
             if self._pii is not None:  # PII tags and schema notices: guarded inside, per stage
-                self._pii.after_cell(events, accesses)
+                self._pii.after_cell(events, accesses, reshaped=stored.reshaped)
 
     @observe("profile_max_rows")
     def _rows_changed(self, change: Any) -> None:

@@ -61,7 +61,7 @@ def classify_frame(frame: Any, metrics: Mapping[str, Any] | None = None) -> Any:
     """
     from nbgov.governance import PiiReport, classify_pii
 
-    names = [str(c) for c in frame.columns]
+    names = [str(c) for c in frame.columns.tolist()]
     skip = _ruled_out(frame, names, metrics)
     if len(skip) == len(names):  # nothing to look at: the report classify_pii would give
         return PiiReport((), tuple(names), len(frame), _SAMPLE)
@@ -90,8 +90,10 @@ def _ruled_out(frame: Any, names: list[str], metrics: Mapping[str, Any] | None) 
 
     if len(set(names)) != len(names):
         return set()
+    from nbgov.capture.adapters.pandas import frame_dtypes
+
     out = set()
-    for name, dtype in zip(names, frame.dtypes):
+    for name, dtype in zip(names, frame_dtypes(frame)):
         kind = getattr(dtype, "kind", "")
         if kind == "b" or str(dtype) == "boolean":
             out.add(name)
@@ -124,8 +126,8 @@ def _pandas_frame(obj: Any) -> bool:
     return pd is not None and isinstance(obj, pd.DataFrame)
 
 
-def _stored_tags(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    facet = (data.get("facets") or {}).get("tags")
+def _stored_tags(facet: Any) -> list[Mapping[str, Any]]:
+    """The entries of a dataset's stored ``tags`` facet."""
     entries = facet.get("tags") if isinstance(facet, Mapping) else None
     return [e for e in entries if isinstance(e, Mapping)] if isinstance(entries, list) else []
 
@@ -168,12 +170,16 @@ class PiiMagics(Magics):
             self.shell.configurables.remove(self)
 
     # ------------------------------------------------------------- after a cell
-    def after_cell(self, events: Sequence[Mapping[str, Any]], accesses: Iterable[Access]) -> None:
+    def after_cell(self, events: Sequence[Mapping[str, Any]], accesses: Iterable[Access], *,
+                   reshaped: Iterable[tuple[str, str]] | None = None) -> None:
         """Classify the cell's output frames and show schema alerts; never raises.
 
         Args:
             events: the cell's events as stored (START, then COMPLETE or FAIL).
             accesses: what the cell read and wrote, with the captured objects.
+            reshaped: the ``(namespace, name)`` of the outputs whose schema the store saw
+                change (``ImportResult.reshaped``): only these are looked at for schema
+                alerts; ``None``: all outputs.
         """
         guard = self.extension.guard
         if not events:
@@ -183,7 +189,7 @@ class PiiMagics(Magics):
             with guard.running("pii"), _access.calling():
                 self._classify_outputs(end, accesses)
         with guard.running("schema alerts"), _access.calling():
-            self._schema_alerts(end)
+            self._schema_alerts(end, None if reshaped is None else set(reshaped))
 
     def _outputs(self, end: Mapping[str, Any], accesses: Iterable[Access]) -> list[tuple[str, str, Any, Any]]:
         """``(namespace, name, frame, metrics)`` of each output frame, named as the stored
@@ -242,14 +248,9 @@ class PiiMagics(Magics):
     def _tag(self, store: Any, namespace: str, name: str, report: Any) -> tuple[list[str], bool]:
         """Record a report's tags on a dataset. Returns the newly tagged columns (described
         for the notice) and whether a tag event was written."""
-        from nbgov.errors import NodeNotFoundError
         from nbgov.governance import CLASSIFIER_SOURCE, effective_tags, pii_tags, record_tags
 
-        try:
-            data = store.dataset(namespace, name)
-        except NodeNotFoundError:
-            data = {}
-        stored = _stored_tags(data)
+        stored = _stored_tags(store.dataset_facet(namespace, name, "tags"))
         scanned = set(report.columns)
         ours = any(t.get("source") == CLASSIFIER_SOURCE and t.get("field") in scanned for t in stored)
         if not report.findings and not ours:
@@ -272,12 +273,14 @@ class PiiMagics(Magics):
                 for column, found in types.items() if column not in tagged]
         return news, True
 
-    def _schema_alerts(self, end: Mapping[str, Any]) -> None:
+    def _schema_alerts(self, end: Mapping[str, Any], reshaped: set[tuple[str, str]] | None = None) -> None:
+        written = [(d["namespace"], d["name"]) for d in end.get("outputs") or ()]
+        if reshaped is not None:  # an output written with the schema it had cannot have an alert
+            written = [key for key in written if key in reshaped]
+        if not written:
+            return
         from nbgov.governance import alerts_for_run
 
-        if not end.get("outputs"):
-            return
-        written = [(d["namespace"], d["name"]) for d in end["outputs"]]
         alerts = alerts_for_run(self.extension._open_store(), end["run"]["runId"], written=written)
         info = []
         for alert in alerts:

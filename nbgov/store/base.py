@@ -54,12 +54,17 @@ class ImportResult:
     duplicates: int = 0
     rejected: list[InvalidEventError] = field(default_factory=list)
     event_ids: list[int] = field(default_factory=list)
+    #: ``(namespace, name)`` of the datasets that runs of the new events wrote with a schema
+    #: other than the one the store had for them (new datasets included): only these can
+    #: have schema-change alerts (``nbgov.governance.alerts_for_run``)
+    reshaped: set[tuple[str, str]] = field(default_factory=set)
 
     def merge(self, other: ImportResult) -> None:
         self.stored += other.stored
         self.duplicates += other.duplicates
         self.rejected.extend(other.rejected)
         self.event_ids.extend(other.event_ids)
+        self.reshaped |= other.reshaped
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -307,7 +312,8 @@ class Store(ABC):
         for attempt in range(6):
             try:
                 with self.atomic():
-                    ids = self._write_batch([(norm, key, payload) for _, norm, key, payload in prepared], emit)
+                    ids, result.reshaped = self._write_batch(
+                        [(norm, key, payload) for _, norm, key, payload in prepared], emit)
                 break
             except Exception as exc:
                 if attempt < 5 and self._is_retryable(exc):
@@ -322,8 +328,11 @@ class Store(ABC):
                 result.event_ids.append(new_id)
         return result
 
-    def _write_batch(self, prepared: list[tuple[NormalizedEvent, str, str]], emit: bool) -> list[int | None]:
-        """Store raw events not stored yet and apply them to the graph; ids in input order (None: duplicate)."""
+    def _write_batch(
+        self, prepared: list[tuple[NormalizedEvent, str, str]], emit: bool
+    ) -> tuple[list[int | None], set[tuple[str, str]]]:
+        """Store raw events not stored yet and apply them to the graph; ids in input order
+        (None: duplicate), and the datasets written with a new schema (``ImportResult.reshaped``)."""
         keys = [key for _, key, _ in prepared]
         existing: set[str] = set()
         for part in chunks(sorted(set(keys))):
@@ -336,7 +345,7 @@ class Store(ABC):
                 existing.add(item[1])
                 new.append(item)
         if not new:
-            return [None] * len(prepared)
+            return [None] * len(prepared), set()
         now = utc_now()
         self._executemany(
             "INSERT INTO nbgov_events (event_key, kind, event_type, event_time, run_id, job_namespace, job_name,"
@@ -350,7 +359,8 @@ class Store(ABC):
             marks = ",".join("?" * len(part))
             ids.update((k, int(i)) for i, k in self._fetchall(
                 f"SELECT id, event_key FROM nbgov_events WHERE event_key IN ({marks})", part))
-        BatchWriter(self).write([ev for ev, _, _ in new])
+        writer = BatchWriter(self)
+        writer.write([ev for ev, _, _ in new])
         if emit:
             self._executemany(
                 "INSERT INTO nbgov_outbox (event_id, enqueued_at, next_attempt_at) VALUES (?, ?, ?)"
@@ -365,7 +375,7 @@ class Store(ABC):
                 fresh.discard(key)  # a key repeated within the batch is a duplicate after its first
             else:
                 out.append(None)
-        return out
+        return out, writer.reshaped
 
     # ------------------------------------------------------------------- raw events
     def count_events(self) -> int:
@@ -448,6 +458,22 @@ class Store(ABC):
     def dataset(self, namespace: str, name: str) -> dict[str, Any]:
         """One dataset in Marquez's shape. Raises NodeNotFoundError."""
         return self.node(NodeId.dataset(namespace, name))
+
+    def dataset_facet(self, namespace: str, name: str, key: str) -> Any:
+        """One facet of a dataset as stored (``None`` when it has none or is not stored).
+
+        Reads the facets column alone and decodes it only when it names ``key``: what the
+        after-cell step needs (a dataset's ``tags``) without :meth:`dataset`'s whole shape.
+        """
+        row = self._fetchone(
+            "SELECT d.facets FROM nbgov_nodes n JOIN nbgov_datasets d ON d.node_id = n.id"
+            " WHERE n.kind = ? AND n.namespace = ? AND n.name = ?",
+            (DATASET, namespace, name),
+        )
+        if row is None or not row[0] or f'"{key}"' not in row[0]:
+            return None
+        facets = _loads(row[0], {})
+        return facets.get(key) if isinstance(facets, dict) else None
 
     def job(self, namespace: str, name: str) -> dict[str, Any]:
         """One job in Marquez's shape. Raises NodeNotFoundError."""

@@ -118,6 +118,9 @@ class BatchWriter:
         self.s = store
         self.fu = store._for_update
         self._versions_memo: dict[tuple[int, str | None], str] = {}
+        #: ``(namespace, name)`` of each dataset a run of the batch wrote with a schema other
+        #: than the one it had before the batch (new datasets included); see ``write``
+        self.reshaped: set[tuple[str, str]] = set()
 
     def version_of(self, io: DatasetIO, run_id: str | None) -> str:
         """The version ``run_id`` wrote of ``io`` (memoised: it hashes)."""
@@ -191,6 +194,7 @@ class BatchWriter:
         jobs = self._load_jobs(sorted({ids[(JOB, e.job_namespace, e.job_name)] for e in events
                                        if e.job_namespace and e.job_name}))
         datasets = self._load_datasets(sorted({ids[k] for k in wanted if k[0] == DATASET}))
+        schemas_before = {i: d.fields for i, d in datasets.items()}  # row text or [] until applied
         runs = self._load_runs(sorted({e.run_id for e in events if e.run_id and e.job_namespace}))
         version_keys = sorted({
             (ids[(DATASET, o.namespace, o.name)], self.version_of(o, e.run_id))
@@ -226,6 +230,14 @@ class BatchWriter:
                 col_edges[(out_id, e.out_field, in_id, e.in_field, e.type, e.subtype)] = (
                     e.description, int(e.masking), job_id, ev.event_time)
 
+        for ev in events:
+            if ev.kind != "RUN":
+                continue
+            for io in ev.outputs:
+                fields = fields_of(io)
+                if fields is not None and (io.namespace, io.name) not in self.reshaped:
+                    if obj(schemas_before[ids[(DATASET, io.namespace, io.name)]]) != fields:
+                        self.reshaped.add((io.namespace, io.name))
         self._save_jobs(jobs)
         self._save_datasets(datasets)
         self._save_runs(runs)
