@@ -287,6 +287,31 @@ def _rich_events():
                 continue
 
 
+@pytest.mark.parametrize("end_type", ["COMPLETE", "FAIL"])
+@pytest.mark.parametrize("option", sorted(set(OPTIONS) - {"error_message", "event_time_datetime", "event_time_text",
+                                                            "run_id"}))  # those are the test's own arguments
+def test_start_of_is_the_start_run_event_builds(end_type, option):
+    # the cell path derives START from the end's dict: it must equal the START built directly
+    kwargs = dict(OPTIONS[option])
+    inputs = [E.dataset("file", "/in.csv", fields=[("a", "int64")],
+                        facets={"version": E.facet("version", {"datasetVersion": "1-2"})},
+                        io_facets={"dataQualityMetrics": E.facet("dataQualityMetrics", {"rowCount": 3}, kind="input")}),
+              E.dataset("sqlite:/tmp/x.db", "main.t", kind="input")]
+    outputs = [E.dataset("file", "/out.parquet", fields=[("a", "int64")], kind="output")]
+    error = ValueError("boom") if end_type == "FAIL" else None
+    end = E.run_event(end_type, job_namespace="nb", job_name="cell", event_time="2026-01-02T03:04:05.000006Z",
+                      inputs=inputs, outputs=outputs, error=error, **kwargs)
+    named = [E.dataset(d.namespace, d.name, kind="input") for d in inputs]
+    start = E.run_event("START", job_namespace="nb", job_name="cell", run_id=end.run.runId,
+                        event_time=dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc), inputs=named, **kwargs)
+    end_dict = E.to_dict(end)
+    derived = E.start_of(end_dict, dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc))
+    assert json.dumps(derived, sort_keys=True) == json.dumps(E.to_dict(start), sort_keys=True)
+    derived["job"]["facets"]["x"] = derived["run"]["facets"]["y"] = 1  # the START's containers are its own
+    assert "x" not in end_dict["job"]["facets"] and "y" not in end_dict["run"]["facets"]
+    assert ("errorMessage" in end_dict["run"]["facets"]) == (error is not None)
+
+
 def test_to_dict_is_exactly_serde():
     count = 0
     for event in _rich_events():

@@ -48,7 +48,10 @@ __all__ = [
     "facet",
     "from_dict",
     "job_event",
+    "job_type_facet",
+    "parent_facet",
     "run_event",
+    "start_of",
     "to_dict",
 ]
 
@@ -182,7 +185,8 @@ def _event_time(value: str | dt.datetime | None) -> str:
     return value
 
 
-def _job_type(value: Any) -> job_type_job.JobTypeJobFacet:
+def job_type_facet(value: Any) -> job_type_job.JobTypeJobFacet:
+    """The ``jobType`` facet from ``(processingType, integration[, jobType])`` or a mapping."""
     if isinstance(value, job_type_job.JobTypeJobFacet):
         return value
     if isinstance(value, Mapping):
@@ -207,7 +211,8 @@ def _error(error: BaseException | str) -> error_message_run.ErrorMessageRunFacet
     )
 
 
-def _parent(parent: Any, root: Any) -> parent_run.ParentRunFacet:
+def parent_facet(parent: Any, root: Any = None) -> parent_run.ParentRunFacet:
+    """The ``parent`` run facet from ``(namespace, name, run_id)`` (and the root run's)."""
     if isinstance(parent, parent_run.ParentRunFacet):
         return parent
     namespace, name, run_id = parent
@@ -280,11 +285,11 @@ def run_event(
     jfacets: dict[str, Any] = dict(job_facets or {})
     rfacets: dict[str, Any] = dict(run_facets or {})
     if parent is not None:
-        rfacets["parent"] = _parent(parent, root)
+        rfacets["parent"] = parent_facet(parent, root)
     if error is not None:
         rfacets["errorMessage"] = _error(error)
     if job_type is not None:
-        jfacets["jobType"] = _job_type(job_type)
+        jfacets["jobType"] = job_type_facet(job_type)
     if source_code is not None:
         language, code = ("python", source_code) if isinstance(source_code, str) else source_code
         jfacets["sourceCode"] = source_code_job.SourceCodeJobFacet(
@@ -360,6 +365,29 @@ def job_event(
         inputs=[],
         outputs=[],
     )
+
+
+def start_of(end: Mapping[str, Any], event_time: str | dt.datetime) -> dict[str, Any]:
+    """The START of a run, as JSON-ready data, from its COMPLETE / FAIL (``to_dict`` output).
+
+    Exactly what ``to_dict(run_event("START", ...))`` gives for the same job, run and
+    inputs (a test checks it): the same producer, job and job facets, the run's facets
+    without ``errorMessage``, the inputs by name only, no outputs. For a notebook cell,
+    whose datasets are measured after it ran, the START carries nothing the end does not
+    — deriving it saves building and serialising the run a second time.
+    """
+    run = end["run"]
+    job = end["job"]
+    return {
+        **end,
+        "eventTime": _event_time(event_time),
+        "eventType": "START",
+        "inputs": [{"namespace": d["namespace"], "name": d["name"], "facets": {}, "inputFacets": {}}
+                   for d in end.get("inputs") or ()],
+        "outputs": [],
+        "run": {**run, "facets": {k: v for k, v in (run.get("facets") or {}).items() if k != "errorMessage"}},
+        "job": {**job, "facets": dict(job.get("facets") or {})},
+    }
 
 
 def to_dict(event: Event) -> dict[str, Any]:

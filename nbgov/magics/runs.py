@@ -21,7 +21,7 @@ from typing import Any
 from nbgov.capture import columns
 from nbgov.capture.access import Access
 from nbgov.capture.profile import frame_kind
-from nbgov.emit.events import dataset, facet, run_event, to_dict
+from nbgov.emit.events import dataset, facet, job_type_facet, parent_facet, run_event, start_of, to_dict
 from nbgov.magics.naming import IO_FACETS, data_source, dataset_for, notebook_url
 
 __all__ = ["CellRun", "Session", "cell_events", "python_of", "session_event"]
@@ -72,6 +72,19 @@ class CellRun:
     description: str | None = None
     tags: Sequence[tuple[str, str]] = ()
     queries: Sequence[str] = field(default_factory=list)
+
+
+@functools.lru_cache(maxsize=1)
+def _cell_job_type() -> Any:
+    """Every cell's ``jobType`` facet, built once."""
+    return job_type_facet(("BATCH", INTEGRATION, "CELL"))
+
+
+@functools.lru_cache(maxsize=8)
+def _session_parent(namespace: str, notebook: str, run_id: str) -> Any:
+    """Every cell's ``parent`` facet (the notebook's run, also the root), built once per session."""
+    run = (namespace, notebook, run_id)
+    return parent_facet(run, run)
 
 
 def session_event(session: Session, event_type: str, *, when: dt.datetime | None = None) -> dict[str, Any]:
@@ -259,31 +272,27 @@ def cell_events(
     common: dict[str, Any] = {
         "job_namespace": cell.job_namespace,
         "job_name": cell.job_name,
-        "job_type": ("BATCH", INTEGRATION, "CELL"),
+        "job_type": _cell_job_type(),
         "source_code": cell.source,
         "job_facets": job_facets,
-        "parent": (session.namespace, session.notebook, session.run_id),
-        "root": (session.namespace, session.notebook, session.run_id),
+        "parent": _session_parent(session.namespace, session.notebook, session.run_id),
         "owners": [_owner(o) for o in cell.owners] or None,
         "description": cell.description,
     }
     queries = [q for q in cell.queries if q]
     if len(queries) == 1:
         common["sql"] = queries[0]
-    # START names the inputs; their schemas, versions and metrics (measured after the cell)
-    # travel once, on COMPLETE / FAIL — consumers merge a run's events
-    named = [dataset(ds.namespace, ds.name, kind="input") for ds in inputs]
-    start = run_event("START", event_time=cell.started, inputs=named, **common)
-    end = run_event(
+    end = to_dict(run_event(
         "FAIL" if cell.error is not None else "COMPLETE",
-        run_id=start.run.runId,
         event_time=cell.ended,
         inputs=inputs,
         outputs=outputs,
         error=cell.error,
         **common,
-    )
-    return [to_dict(start), to_dict(end)]
+    ))
+    # START names the inputs; their schemas, versions and metrics (measured after the cell)
+    # travel once, on COMPLETE / FAIL — consumers merge a run's events
+    return [start_of(end, cell.started), end]
 
 
 def accesses_of(groups: Iterable[Iterable[Access]]) -> list[Access]:

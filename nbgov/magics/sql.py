@@ -802,12 +802,12 @@ class SqlMagics(Magics):
 
     def _resolve_queries(self, event: dict[str, Any], accesses: list[Access]) -> None:
         """Column lineage for SQL other libraries ran, by the names their accesses give."""
+        if not any(a.query for a in accesses) or not event.get("outputs"):
+            return  # before the imports: a cell without SQL never loads sqlglot
         from nbgov.emit.events import facet
         from nbgov.errors import SqlParseError
         from nbgov.sql import column_lineage
 
-        if not any(a.query for a in accesses) or not event.get("outputs"):
-            return
         parent = event.get("run", {}).get("facets", {}).get("parent", {}).get("job", {})
         job_namespace, notebook = event["job"]["namespace"], parent.get("name") or self._naming()[1]
         outputs = {(d["namespace"], d["name"]): d for d in event["outputs"]}
