@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -29,6 +29,7 @@ from typing import Any
 __all__ = [
     "Access",
     "CellCapture",
+    "DeferredFields",
     "Location",
     "activate",
     "active",
@@ -98,6 +99,56 @@ class Location:
         return f"{self.kind}:" + ",".join(f"{k}={v}" for k, v in self.parts)
 
 
+# ------------------------------------------------------------------ deferred fields
+class DeferredFields(Sequence):
+    """The ``(name, type)`` columns of an object as they were when it was read, worked out
+    only when first asked for (a sequence of pairs, equal to the tuple it stands for).
+
+    An adapter gives one as :attr:`Access.fields` when the names and types cost more than
+    keeping references does and are usually not needed: after the cell the notebook face
+    asks :meth:`unchanged` first and, when the object still has the schema it was read
+    with, takes the columns from the object's profile instead.
+    """
+
+    __slots__ = ("_resolved",)
+
+    def __init__(self) -> None:
+        self._resolved: tuple[tuple[str, str], ...] | None = None
+
+    def resolve(self) -> tuple[tuple[str, str], ...]:
+        """Work out the columns (once)."""
+        raise NotImplementedError
+
+    def unchanged(self, obj: Any) -> bool:
+        """Whether ``obj`` still has exactly the columns and types it was read with."""
+        raise NotImplementedError
+
+    def _fields(self) -> tuple[tuple[str, str], ...]:
+        if self._resolved is None:
+            self._resolved = tuple((str(n), str(t)) for n, t in self.resolve())
+        return self._resolved
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._fields()[index]
+
+    def __len__(self) -> int:
+        return len(self._fields())
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._fields())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, DeferredFields):
+            other = other._fields()
+        return self._fields() == other
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return repr(self._fields())
+
+
 # -------------------------------------------------------------------------- access
 @dataclass(frozen=True)
 class Access:
@@ -107,7 +158,8 @@ class Access:
         direction: ``"input"`` (read) or ``"output"`` (written).
         location: where.
         via: the library call that did it, e.g. ``"pandas.read_csv"``.
-        fields: the columns as ``(name, type)`` pairs, when known.
+        fields: the columns as ``(name, type)`` pairs, when known (a tuple, or a
+            :class:`DeferredFields` that works them out when first used).
         facets: OpenLineage facet payloads by facet name, WITHOUT ``_producer`` /
             ``_schemaURL`` (the notebook face adds those), e.g.
             ``{"version": {"datasetVersion": "..."}, "dataSource": {"name": ..., "uri": ...}}``.
@@ -122,7 +174,7 @@ class Access:
     direction: str
     location: Location
     via: str
-    fields: tuple[tuple[str, str], ...] | None = None
+    fields: tuple[tuple[str, str], ...] | DeferredFields | None = None
     facets: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     query: str | None = None
     obj: Any = field(default=None, compare=False, repr=False)
@@ -130,7 +182,7 @@ class Access:
     def __post_init__(self) -> None:
         if self.direction not in _DIRECTIONS:
             raise ValueError(f"direction must be 'input' or 'output', got {self.direction!r}")
-        if self.fields is not None and not isinstance(self.fields, tuple):
+        if self.fields is not None and not isinstance(self.fields, (tuple, DeferredFields)):
             object.__setattr__(self, "fields", tuple((str(n), str(t)) for n, t in self.fields))
 
     @property

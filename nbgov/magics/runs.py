@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nbgov.capture import columns
-from nbgov.capture.access import Access
+from nbgov.capture.access import Access, DeferredFields
 from nbgov.capture.profile import frame_kind
 from nbgov.emit.events import dataset, facet, job_type_facet, parent_facet, run_event, start_of, to_dict
 from nbgov.magics.naming import IO_FACETS, data_source, dataset_for, notebook_url
@@ -128,10 +128,15 @@ def _dataset(access: Access, cell: CellRun, notebook: str, profile: Profiler | N
         except Exception as exc:  # noqa: BLE001 - reported; the dataset is kept without metrics
             report("profile", exc)
         else:
-            if access.direction == "input" and fields and [n for n, _ in fields] != [n for n, _ in prof.fields or ()]:
-                # the frame read was changed in place later in the cell (columns renamed, added):
-                # its profile describes that, not the input; keep the columns the reader saw
-                prof = None
+            if isinstance(fields, DeferredFields):
+                if not fields.unchanged(access.obj):
+                    # the frame read (or written) was changed in place later in the cell (columns
+                    # renamed, added, retyped): its profile describes that, not the data read or
+                    # written; keep the columns the reader or writer saw
+                    prof = None
+            elif access.direction == "input" and fields and [n for n, _ in fields] != [
+                    n for n, _ in prof.fields or ()]:
+                prof = None  # the same, for columns an adapter recorded eagerly
         if prof is not None:
             fields = prof.fields or fields
             if "version" not in facets and prof.fingerprint:

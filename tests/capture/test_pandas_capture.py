@@ -122,3 +122,44 @@ def test_connection_locations_and_bare_tables() -> None:
     assert bare_table('"My Table"') == (None, "My Table")
     assert bare_table("select id from t") is None
     assert bare_table("select * from a join b on a.x = b.x") is None
+
+
+# --------------------------------------------------------- schemas kept by reference
+def test_read_schema_is_the_read_frames_columns_until_it_changes(tmp_path: Path, frame: pd.DataFrame) -> None:
+    from nbgov.capture.access import DeferredFields
+    from nbgov.capture.adapters.pandas import ReadSchema, frame_fields
+
+    fresh = frame.copy()
+    schema = ReadSchema(fresh)
+    as_read = frame_fields(fresh)
+    assert isinstance(schema, DeferredFields) and schema.unchanged(fresh)
+    fresh.loc[0, "amount"] = 9.5  # values change, the schema does not
+    assert schema.unchanged(fresh) and not schema.unchanged(frame)
+    for change in ("fresh['new'] = 1", "fresh.rename(columns={'id': 'key'}, inplace=True)",
+                   "fresh['id'] = fresh['id'].astype(str)", "fresh.drop(columns=['city'], inplace=True)"):
+        changed, schema = frame.copy(), None
+        schema = ReadSchema(changed)
+        exec(change, {"fresh": changed})
+        assert not schema.unchanged(changed), change
+        assert tuple(schema) == as_read and schema == as_read and len(schema) == 3, change  # as read
+        assert frame_fields(changed) != as_read, change
+
+
+def test_a_frame_changed_after_its_read_or_write_keeps_the_columns_read_or_written(shell, tmp_path: Path) -> None:
+    import json
+
+    from tests.capture.conftest import run, stored_events
+
+    pd.DataFrame({"a": [1, 2], "b": [0.5, 1.5]}).to_csv(tmp_path / "in.csv", index=False)
+    run(shell, "import pandas as pd\n%load_ext nbgov")
+    run(shell, "df = pd.read_csv('in.csv')\ndf.to_parquet('out.parquet')\n"
+               "df['c'] = df['a'].astype(str)\ndf = df.rename(columns={'a': 'z'})")
+    run(shell, "%unload_ext nbgov")
+    end = [e for e in stored_events(tmp_path / "lineage.db") if e.get("eventType") == "COMPLETE" and e["inputs"]][-1]
+    by_name = {d["name"].rsplit("/", 1)[-1]: d for d in [*end["inputs"], *end["outputs"]]}
+    schema = {k: [(f["name"], f["type"]) for f in d["facets"]["schema"]["fields"]] for k, d in by_name.items()}
+    assert schema["in.csv"] == schema["out.parquet"] == [("a", "int64"), ("b", "float64")]
+    assert schema["df"] == [("z", "int64"), ("b", "float64"), ("c", str(pd.Series(["x"]).dtype))]
+    # metrics measured after the cell describe the changed frame, so the file datasets get none
+    assert "dataQualityMetrics" not in json.dumps(by_name["in.csv"]) + json.dumps(by_name["out.parquet"])
+    assert by_name["df"]["facets"]["dataQualityMetrics"]["rowCount"] == 2

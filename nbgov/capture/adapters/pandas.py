@@ -26,13 +26,13 @@ import sys
 from typing import Any
 from urllib.parse import urlsplit
 
-from nbgov.capture.access import Access, Location
+from nbgov.capture.access import Access, DeferredFields, Location
 from nbgov.capture.hooks import Patch, argument, file_facets, location_for_path
 from nbgov.capture.profile import dtype_name
 
 MODULE = "pandas"
 
-__all__ = ["MODULE", "connection_location", "frame_dtypes", "frame_fields", "patches"]
+__all__ = ["MODULE", "ReadSchema", "connection_location", "frame_dtypes", "frame_fields", "frame_schema", "patches"]
 
 #: reader name → (position, keyword) of its path argument
 _READERS = {
@@ -82,6 +82,53 @@ def frame_fields(obj: Any) -> tuple[tuple[str, str], ...] | None:
     return None
 
 
+class ReadSchema(DeferredFields):
+    """A DataFrame's columns as a reader returned it (or a writer wrote it), kept as references to its column
+    ``Index`` and block list — no names converted, no dtypes looked up on the cell's path.
+
+    pandas replaces (never mutates) both when a column is renamed, added, dropped or
+    retyped, so while the frame still holds the very same two objects its schema is the
+    one it was read with (:meth:`unchanged`); otherwise :meth:`resolve` reads the old
+    names and each old block's dtype from the kept objects (as the frame tracker does).
+    """
+
+    __slots__ = ("_columns", "_blocks")
+
+    def __init__(self, df: Any) -> None:
+        super().__init__()
+        self._columns = df.columns
+        self._blocks = df._mgr.blocks
+
+    def unchanged(self, obj: Any) -> bool:
+        try:
+            return obj.columns is self._columns and obj._mgr.blocks is self._blocks
+        except AttributeError:
+            return False
+
+    def resolve(self) -> tuple[tuple[str, str], ...]:
+        names = [str(c) for c in self._columns.tolist()]
+        types: list[str] = [""] * len(names)
+        for block in self._blocks:
+            name = dtype_name(block.dtype)
+            for loc in block.mgr_locs.as_array:
+                if 0 <= loc < len(types):
+                    types[int(loc)] = name
+        return tuple(zip(names, types))
+
+
+def frame_schema(obj: Any) -> tuple[tuple[str, str], ...] | DeferredFields | None:
+    """What a reader or writer records as the columns of the frame it returned or wrote:
+    a :class:`ReadSchema` for a pandas DataFrame with a block manager, else
+    :func:`frame_fields` (a Series)."""
+    pd = sys.modules.get("pandas")
+    if pd is not None and isinstance(obj, pd.DataFrame):
+        try:
+            return ReadSchema(obj)
+        except AttributeError:  # no block manager (a pandas without one): convert now
+            pass
+    return frame_fields(obj)
+
+
 def _is_frame(obj: Any) -> bool:
     pd = sys.modules.get("pandas")
     return pd is not None and isinstance(obj, (pd.DataFrame, pd.Series))
@@ -97,7 +144,7 @@ def _file_access(direction: str, target: Any, via: str, frame: Any) -> list[Acce
             direction,
             location,
             via,
-            fields=frame_fields(frame) if framed else None,
+            fields=frame_schema(frame) if framed else None,
             facets=file_facets(location),
             obj=frame if framed else None,
         )
