@@ -74,6 +74,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FINGERPRINT_ROWS",
     "SAMPLE_ROWS",
+    "column_labels",
     "dtype_name",
     "sample_positions",
     "FileVersion",
@@ -473,6 +474,26 @@ def _pandas_codes(values: Any) -> np.ndarray:
     return np.asarray(codes)
 
 
+#: the column labels of the last few column ``Index`` objects seen, by identity (each entry
+#: keeps its Index alive, so an id is never reused while it is here)
+_LABELS: dict[int, tuple[Any, tuple[Any, ...]]] = {}
+
+
+def column_labels(df: Any) -> tuple[Any, ...]:
+    """``df.columns.tolist()``, converted once per ``Index`` object: the profile and the
+    after-cell PII step both need a written frame's labels, and pandas' Arrow-backed
+    string labels convert slowly (an Index is immutable: pandas replaces it on any change)."""
+    columns = df.columns
+    hit = _LABELS.get(id(columns))
+    if hit is not None and hit[0] is columns:
+        return hit[1]
+    labels = tuple(columns.tolist())
+    if len(_LABELS) >= 16:
+        _LABELS.pop(next(iter(_LABELS)))
+    _LABELS[id(columns)] = (columns, labels)
+    return labels
+
+
 def _pandas_columns(df: pd.DataFrame) -> list[Any]:
     """Each column's values by position (duplicate names included), as ``Series.array`` has
     them — but a NumPy integer, float or bool column as its bare ``ndarray``, read from the
@@ -493,6 +514,10 @@ def _pandas_columns(df: pd.DataFrame) -> list[Any]:
 
 def _pandas_hash_index_rows(index: Any, pos: np.ndarray | None) -> np.ndarray:
     """Hashes of an index's labels at row positions ``pos`` (a ``RangeIndex`` stays lazy)."""
+    import pandas as pd
+
+    if pos is not None and type(index) is pd.RangeIndex:  # its labels, without an Index built
+        return _pandas_hash_column(index.start + index.step * pos)
     return _pandas_hash_column((index.take(pos) if pos is not None else index).array)
 
 
@@ -585,7 +610,7 @@ def _profile_pandas(df: pd.DataFrame, sample_rows: int, seed: int) -> Profile:
     import pandas as pd
 
     n, ncols = df.shape
-    names = _unique_names(df.columns.tolist())  # one conversion, not one per (Arrow-backed) label
+    names = _unique_names(column_labels(df))
     columns = _pandas_columns(df)
     fields = tuple((name, dtype_name(values.dtype)) for name, values in zip(names, columns))
     sampled = n > sample_rows

@@ -59,9 +59,10 @@ def classify_frame(frame: Any, metrics: Mapping[str, Any] | None = None) -> Any:
     out bool columns and numeric columns whose bounds no numeric info type reaches before
     any row is sampled: the report is the one ``classify_pii`` gives, cheaper.
     """
+    from nbgov.capture.profile import column_labels
     from nbgov.governance import PiiReport, classify_pii
 
-    names = [str(c) for c in frame.columns.tolist()]
+    names = [str(c) for c in column_labels(frame)]
     skip = _ruled_out(frame, names, metrics)
     if len(skip) == len(names):  # nothing to look at: the report classify_pii would give
         return PiiReport((), tuple(names), len(frame), _SAMPLE)

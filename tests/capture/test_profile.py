@@ -636,3 +636,17 @@ def test_profiling_pandas_does_not_import_polars():
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_column_labels_are_converted_once_per_index_object():
+    from nbgov.capture.profile import column_labels
+
+    df = pd.DataFrame({"a": [1], "b": [2]})
+    first = column_labels(df)
+    assert first == ("a", "b") and column_labels(df) is first  # the same Index: no new conversion
+    df["c"] = 3  # pandas replaces the Index
+    assert column_labels(df) == ("a", "b", "c")
+    df.columns = ["x", "y", "z"]
+    assert column_labels(df) == ("x", "y", "z")
+    frames = [pd.DataFrame({f"c{i}": [i]}) for i in range(40)]  # more Index objects than it keeps
+    assert [column_labels(f) for f in frames] == [(f"c{i}",) for i in range(40)]
