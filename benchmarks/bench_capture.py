@@ -16,7 +16,8 @@ Each measurement runs in its own fresh process with an in-process ``InteractiveS
 * **reruns** (``--only reruns``) — a small cell run ``--cells`` times in one process, CPU
   per cell in 5 consecutive blocks: whether a cell's cost grows with how often it ran
   (each run adds a version of its outputs to the store).
-* **pipeline** — one cell reading a ``--rows`` row CSV (int key, float value, bool flag),
+* **pipeline** — (also run *paired*: one process per round, nbgov loaded and unloaded in
+  alternating blocks, so both modes share heap, file cache and modules) one cell reading a ``--rows`` row CSV (int key, float value, bool flag),
   grouping and writing parquet, run ``--repeat`` times after 2 warm-up runs. With nbgov
   the cell's datasets are profiled (schema, quality metrics of the 1M-row input frame and
   of the result, versions) and its two events are stored in SQLite before the cell
@@ -94,7 +95,36 @@ def _callback_timer(shell) -> list[float]:
     return spent
 
 
+def _paired(repeat: int) -> dict:
+    """The pipeline in ONE process, nbgov loaded and unloaded in alternating blocks of 3 runs
+    (``%unload_ext`` restores every hooked function): both modes share the heap, the file
+    cache and the imported modules, so their difference is free of process-to-process
+    variation."""
+    shell = _shell("plain")
+    shell.run_cell("import pandas as pd")
+    out: dict[str, list[float]] = {}
+    for _ in range(2):
+        shell.run_cell(PIPELINE)
+    for block in range(max(repeat // 3, 1) * 2):
+        mode = "nbgov" if block % 2 else "plain"
+        if mode == "nbgov":
+            shell.run_cell("%load_ext nbgov")
+        shell.run_cell(PIPELINE)  # settle after the switch
+        for _ in range(3):
+            c0, t0 = time.process_time(), time.thread_time()
+            result = shell.run_cell(PIPELINE)
+            out.setdefault(f"{mode}_main_ms", []).append((time.thread_time() - t0) * 1000)
+            out.setdefault(f"{mode}_cpu_ms", []).append((time.process_time() - c0) * 1000)
+            if result.error_in_exec:
+                raise result.error_in_exec
+        if mode == "nbgov":
+            shell.run_cell("%unload_ext nbgov")
+    return out
+
+
 def _child(mode: str, workload: str, cells: int, repeat: int) -> dict:
+    if workload == "paired":
+        return _paired(repeat)
     shell = _shell(mode)
     spent = _callback_timer(shell) if mode == "nbgov" else None
     if workload == "trivial":
@@ -228,6 +258,20 @@ def _print_pipeline(res: dict[str, dict | str]) -> None:
                   f"{added / statistics.median(base['cpu_ms']) * 100:+.1f} % of plain's median CPU")
 
 
+def _print_paired(res: dict | str) -> None:
+    if isinstance(res, str):
+        print(f"  {res}")
+        return
+    for mode in ("plain", "nbgov"):
+        print(f"  {mode:13} CPU  ms  {_fmt(res[f'{mode}_cpu_ms'])}")
+        print(f"  {mode:13} main ms  {_fmt(res[f'{mode}_main_ms'])}")
+    cpu = statistics.median(res["plain_cpu_ms"])
+    for metric, label in (("cpu_ms", "whole-process"), ("main_ms", "main-thread")):
+        added = statistics.median(res[f"nbgov_{metric}"]) - statistics.median(res[f"plain_{metric}"])
+        print(f"  {'':13} added CPU ({label} median difference) {added:.2f} ms = "
+              f"{added / cpu * 100:+.1f} % of plain's median CPU")
+
+
 def _print_reruns(res: dict[str, dict | str]) -> None:
     for mode, r in res.items():
         if isinstance(r, str):
@@ -248,7 +292,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile-rows", type=int, default=20_000)  # the extension's default
     parser.add_argument("--peer-python", help="an interpreter where ipyflow is installed")
-    parser.add_argument("--only", choices=("trivial", "pipeline", "reruns"))
+    parser.add_argument("--only", choices=("trivial", "pipeline", "reruns"))  # pipeline includes the paired run
     parser.add_argument("--set", action="append", default=[], metavar="NBGOV_X=VALUE",
                         help="an environment variable for every measured process (repeatable), "
                              "e.g. NBGOV_CLASSIFY_OUTPUTS=0")
@@ -280,6 +324,11 @@ def main() -> None:
                   f"(sample {args.profile_rows:,} rows): ms per run ({args.repeat} runs x {args.rounds} "
                   f"process(es) per mode)")
             _print_pipeline(_measure(args, work, "pipeline"))
+        if args.only in (None, "pipeline"):
+            paired = _pool([_run(sys.executable, "nbgov", "paired", args, work) for _ in range(args.rounds)])
+            print(f"the same pipeline in one process per round, nbgov loaded / unloaded in alternating "
+                  f"blocks of 3 runs ({args.rounds} process(es)):")
+            _print_paired(paired)
         if args.only == "reruns":  # not in the default run: it takes a while
             pd.DataFrame({"a": np.arange(1000), "b": np.arange(1000) * 0.5}).to_csv(work / "small.csv", index=False)
             print(f"one small cell (1,000-row CSV -> new column -> parquet) re-run {args.cells} times: "
