@@ -275,7 +275,7 @@ def _query_reader(name: str) -> Patch:
     def describe(args: tuple, kwargs: dict, result: Any) -> list[Access]:
         framed = _is_frame(result)
         return sql_read_access(_sql_text(argument(args, kwargs, 0, "sql")), argument(args, kwargs, 1, "con"), via,
-                               fields=frame_fields(result) if framed else None, obj=result if framed else None)
+                               fields=frame_schema(result) if framed else None, obj=result if framed else None)
 
     return Patch(f"pandas:{name}", describe, via=via)
 
@@ -301,7 +301,7 @@ def _describe_read_sql_table(args: tuple, kwargs: dict, result: Any) -> list[Acc
     if location is None:
         return []
     framed = _is_frame(result)
-    return [Access("input", location, "pandas.read_sql_table", fields=frame_fields(result) if framed else None,
+    return [Access("input", location, "pandas.read_sql_table", fields=frame_schema(result) if framed else None,
                    obj=result if framed else None)]
 
 
@@ -316,7 +316,7 @@ def _to_sql(owner: str) -> Patch:
         location = connection_location(con, str(table), schema)
         if location is None:
             return []
-        return [Access("output", location, via, fields=frame_fields(frame), obj=frame)]
+        return [Access("output", location, via, fields=frame_schema(frame), obj=frame)]
 
     return Patch(f"pandas:{owner}.to_sql", describe, via=via)
 
