@@ -449,11 +449,19 @@ def _small_numbers(col: pd.Series) -> bool:
 
 
 def _as_text(s: pd.Series) -> pd.Series:
+    """The sampled non-null values as stripped, non-empty text, in an object-dtype Series.
+
+    Object dtype on purpose: the validators run dozens of ``.str`` regex calls per
+    column, and on pandas' Arrow-backed ``str`` dtype (the default ``astype(str)`` result
+    since pandas 3) each call re-parses its pattern to choose between RE2 and ``re`` and
+    then falls back to ``re`` anyway — about twice the cost of the object path, which
+    uses ``re``'s compiled-pattern cache. Same values, same results (no missing values
+    here, so no ``NaN`` in the boolean results)."""
     if pd.api.types.is_integer_dtype(s.dtype) or pd.api.types.is_float_dtype(s.dtype):
         s = s.astype("Int64")
     out = s.astype(object).astype(str).str.strip()
     out = out[out != ""]
-    return out.reset_index(drop=True)
+    return out.reset_index(drop=True).astype(object)
 
 
 # =========================================================================== scoring

@@ -320,3 +320,12 @@ def test_numbers_too_short_for_any_info_type_are_not_pii_whatever_the_column_nam
     # the same names with values long enough to validate are still examined
     ssns = pd.DataFrame({"ssn": [123456789 + 1000 * i for i in range(200)]})
     assert set(classify_pii(ssns).to_frame()["info_type"]) == {"US_SOCIAL_SECURITY_NUMBER"}
+
+
+@pytest.mark.parametrize("dtype", ["object", "str", "string[python]", "string[pyarrow]"])
+def test_text_columns_give_the_same_report_whatever_their_string_dtype(frame, dtype):
+    # the text validators run on an object copy of the sample, whatever the column's dtype
+    text = frame.drop(columns=["qty"])
+    base = classify_pii(text.astype(object), today=TODAY).to_dict()
+    assert base["findings"]  # the frame has PII of every kind
+    assert classify_pii(text.astype(dtype), today=TODAY).to_dict() == base
