@@ -125,7 +125,10 @@ class DeferredFields(Sequence):
 
     def _fields(self) -> tuple[tuple[str, str], ...]:
         if self._resolved is None:
-            self._resolved = tuple((str(n), str(t)) for n, t in self.resolve())
+            try:
+                self._resolved = tuple((str(n), str(t)) for n, t in self.resolve())
+            except Exception:  # noqa: BLE001 - odd kept objects: no columns known, never an error
+                self._resolved = ()
         return self._resolved
 
     def __getitem__(self, index: Any) -> Any:

@@ -149,6 +149,8 @@ def _dataset(access: Access, cell: CellRun, notebook: str, profile: Profiler | N
                     facets["dataQualityMetrics"] = facet("dataQualityMetrics", quality)
                     io.setdefault("outputStatistics", facet("outputStatistics", {"rowCount": prof.row_count},
                                                             kind="output"))
+    if isinstance(fields, DeferredFields):  # not replaced by the profile's: the columns as read / written
+        fields = tuple(fields) or None
     return dataset(namespace, name, fields=fields, facets=facets, io_facets=io, kind=access.direction)
 
 

@@ -163,3 +163,18 @@ def test_a_frame_changed_after_its_read_or_write_keeps_the_columns_read_or_writt
     # metrics measured after the cell describe the changed frame, so the file datasets get none
     assert "dataQualityMetrics" not in json.dumps(by_name["in.csv"]) + json.dumps(by_name["out.parquet"])
     assert by_name["df"]["facets"]["dataQualityMetrics"]["rowCount"] == 2
+
+
+def test_deferred_fields_that_cannot_be_worked_out_are_empty_not_an_error() -> None:
+    from nbgov.capture.access import Access, DeferredFields, Location
+
+    class Broken(DeferredFields):
+        def resolve(self):
+            raise RuntimeError("the kept blocks are gone")
+
+        def unchanged(self, obj):
+            return False
+
+    access = Access("input", Location.file("/tmp/x.csv"), "test", fields=Broken())
+    assert isinstance(access.fields, DeferredFields)  # kept as given, not converted eagerly
+    assert tuple(access.fields) == () and not access.fields and access.fields == ()

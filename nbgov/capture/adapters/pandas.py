@@ -102,7 +102,7 @@ class ReadSchema(DeferredFields):
     def unchanged(self, obj: Any) -> bool:
         try:
             return obj.columns is self._columns and obj._mgr.blocks is self._blocks
-        except AttributeError:
+        except Exception:  # noqa: BLE001 - an odd frame: described as it was read or written
             return False
 
     def resolve(self) -> tuple[tuple[str, str], ...]:
