@@ -135,7 +135,8 @@ class Nbgov(Magics):
                             "(NBGOV_NOTEBOOK)").tag(config=True)
     capture_empty_cells = Bool(help="Record cells that touched no data "
                                     "(NBGOV_CAPTURE_EMPTY_CELLS)").tag(config=True)
-    profile_max_rows = Int(help="Rows above which quality metrics are sampled "
+    profile_max_rows = Int(help="Rows above which distinct counts are estimated from a sample of this "
+                                "many rows; row, null counts and min/max stay exact "
                                 "(NBGOV_PROFILE_MAX_ROWS)").tag(config=True)
     emit = Bool(help="Send events to the configured OpenLineage backend in the background "
                      "(NBGOV_EMIT)").tag(config=True)
