@@ -49,7 +49,7 @@ from typing import Any
 
 import numpy as np
 
-from nbgov.capture.profile import frame_kind
+from nbgov.capture.profile import block_types, frame_kind
 
 __all__ = ["PROBE_ROWS", "WHOLE_BYTES", "FrameChanges", "FrameTracker", "Snapshot"]
 
@@ -260,14 +260,7 @@ def _fields_of_state(state: _State) -> tuple[tuple[str, str], ...] | None:
     objs = state[0]
     if len(objs) < 3 or not hasattr(objs[0], "blocks"):
         return None
-    blocks, columns = objs[1], objs[2]
-    names = [str(c) for c in columns]
-    types: list[str | None] = [None] * len(names)
-    for block in blocks:
-        dtype = str(block.dtype)
-        for loc in block.mgr_locs.as_array:
-            if 0 <= loc < len(types):
-                types[int(loc)] = dtype
+    names, types = block_types(objs[2], objs[1])
     if any(t is None for t in types):
         return tuple((n, "") for n in names)
     return tuple(zip(names, types))  # type: ignore[arg-type]

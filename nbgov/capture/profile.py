@@ -74,7 +74,9 @@ if TYPE_CHECKING:
 __all__ = [
     "FINGERPRINT_ROWS",
     "SAMPLE_ROWS",
+    "block_types",
     "column_labels",
+    "column_labels_of",
     "dtype_name",
     "sample_positions",
     "FileVersion",
@@ -410,6 +412,21 @@ def dtype_name(dtype: Any) -> str:
         return str(dtype)
 
 
+def block_types(columns: Any, blocks: Any) -> tuple[list[str], list[str | None]]:
+    """Names and dtype names of a pandas frame's columns from its column ``Index`` and block
+    list — objects pandas replaces, never mutates, when a column is renamed, added, dropped
+    or retyped, so references kept earlier still describe the frame as it was then. A
+    column no block covers has type ``None``."""
+    names = [str(c) for c in column_labels_of(columns)]
+    types: list[str | None] = [None] * len(names)
+    for block in blocks:
+        name = dtype_name(block.dtype)
+        for loc in block.mgr_locs.as_array:
+            if 0 <= loc < len(types):
+                types[int(loc)] = name
+    return names, types
+
+
 def _pandas_numeric(dtype: Any) -> bool:
     import pandas as pd
 
@@ -483,7 +500,11 @@ def column_labels(df: Any) -> tuple[Any, ...]:
     """``df.columns.tolist()``, converted once per ``Index`` object: the profile and the
     after-cell PII step both need a written frame's labels, and pandas' Arrow-backed
     string labels convert slowly (an Index is immutable: pandas replaces it on any change)."""
-    columns = df.columns
+    return column_labels_of(df.columns)
+
+
+def column_labels_of(columns: Any) -> tuple[Any, ...]:
+    """:func:`column_labels` of a column ``Index`` itself."""
     hit = _LABELS.get(id(columns))
     if hit is not None and hit[0] is columns:
         return hit[1]

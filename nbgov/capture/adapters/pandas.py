@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 from nbgov.capture.access import Access, DeferredFields, Location
 from nbgov.capture.hooks import Patch, argument, file_facets, location_for_path
-from nbgov.capture.profile import dtype_name
+from nbgov.capture.profile import block_types, dtype_name
 
 MODULE = "pandas"
 
@@ -106,14 +106,8 @@ class ReadSchema(DeferredFields):
             return False
 
     def resolve(self) -> tuple[tuple[str, str], ...]:
-        names = [str(c) for c in self._columns.tolist()]
-        types: list[str] = [""] * len(names)
-        for block in self._blocks:
-            name = dtype_name(block.dtype)
-            for loc in block.mgr_locs.as_array:
-                if 0 <= loc < len(types):
-                    types[int(loc)] = name
-        return tuple(zip(names, types))
+        names, types = block_types(self._columns, self._blocks)
+        return tuple((n, t or "") for n, t in zip(names, types))
 
 
 def frame_schema(obj: Any) -> tuple[tuple[str, str], ...] | DeferredFields | None:
