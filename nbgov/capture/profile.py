@@ -515,22 +515,24 @@ def column_labels_of(columns: Any) -> tuple[Any, ...]:
     return labels
 
 
-def _pandas_columns(df: pd.DataFrame) -> list[Any]:
-    """Each column's values by position (duplicate names included), as ``Series.array`` has
-    them — but a NumPy integer, float or bool column as its bare ``ndarray``, read from the
-    block manager without building a Series per column (the same values, a fraction of
-    the cost after every cell)."""
+def _pandas_columns(df: pd.DataFrame) -> list[tuple[Any, Any]]:
+    """Each column by position (duplicate names included) as ``(values, series)``: the
+    values as ``Series.array`` has them and the Series — but a NumPy integer, float or bool
+    column as its bare ``ndarray`` and no Series, read from the block manager without
+    building one (the same values, a fraction of the cost after every cell)."""
     try:
         mgr = df._mgr
-        out = []
+        out: list[tuple[Any, Any]] = []
         for i in range(df.shape[1]):
             values = mgr.iget_values(i)
-            if not (isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype.kind in "iufb"):
-                values = df.iloc[:, i].array
-            out.append(values)
+            if isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype.kind in "iufb":
+                out.append((values, None))
+            else:
+                col = df.iloc[:, i]
+                out.append((col.array, col))
         return out
     except Exception:  # noqa: BLE001 - a pandas without these internals: the public route
-        return [col.array for _, col in df.items()]
+        return [(col.array, col) for _, col in df.items()]
 
 
 def _pandas_hash_index_rows(index: Any, pos: np.ndarray | None) -> np.ndarray:
@@ -633,19 +635,20 @@ def _profile_pandas(df: pd.DataFrame, sample_rows: int, seed: int) -> Profile:
     n, ncols = df.shape
     names = _unique_names(column_labels(df))
     columns = _pandas_columns(df)
-    fields = tuple((name, dtype_name(values.dtype)) for name, values in zip(names, columns))
+    fields = tuple((name, dtype_name(values.dtype)) for name, (values, _) in zip(names, columns))
     sampled = n > sample_rows
     idx = _sample_index(n, sample_rows, seed) if sampled else None
 
     metrics: dict[str, Any] = {}
-    for i, (name, values) in enumerate(zip(names, columns)):
+    for i, (name, (values, col)) in enumerate(zip(names, columns)):
         if isinstance(values, np.ndarray) or isinstance(values, pd.arrays.NumpyExtensionArray):
             fast = _guard(_numpy_metrics, values, n, idx)
             if fast is not None:
                 metrics[name] = fast
                 continue
-        col = df.iloc[:, i]
-        values = col.array
+        if col is None:  # a NumPy column whose fast metrics failed: the generic path, on its Series
+            col = df.iloc[:, i]
+            values = col.array
         nulls = _guard(_pandas_nulls, values)
         lo = hi = None
         if n and _pandas_numeric(col.dtype):
@@ -662,7 +665,7 @@ def _profile_pandas(df: pd.DataFrame, sample_rows: int, seed: int) -> Profile:
     levels = [index.get_level_values(i) for i in range(index.nlevels)] if index.nlevels > 1 else [index]
     empty = np.zeros(0, np.uint64)
     hashes = [_guard(_pandas_hash_index_rows, level, pos, default=empty) for level in levels]
-    hashes += [_guard(_pandas_hash_rows, values, pos, default=empty) for values in columns]
+    hashes += [_guard(_pandas_hash_rows, values, pos, default=empty) for values, _ in columns]
     blob = b"".join(np.ascontiguousarray(h, dtype=np.uint64).tobytes() for h in hashes)
     shape = (n, ncols, type(df.index).__name__, str(df.index.dtype))
     return Profile(
