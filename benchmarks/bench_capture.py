@@ -253,9 +253,14 @@ def _print_pipeline(res: dict[str, dict | str]) -> None:
         if mode == "nbgov" and not isinstance(base, str):
             # nbgov works on the main thread only (no delivery thread here): its added CPU is the
             # main thread's difference, free of the readers' and writers' thread-pool noise
-            added = statistics.median(r["main_ms"]) - statistics.median(base["main_ms"])
-            print(f"  {'':13} added CPU (main-thread median difference) {added:.2f} ms = "
-                  f"{added / statistics.median(base['cpu_ms']) * 100:+.1f} % of plain's median CPU")
+            _print_added("main-thread", r["main_ms"], base["main_ms"], base["cpu_ms"])
+
+
+def _print_added(label: str, nbgov: list[float], plain: list[float], plain_cpu: list[float]) -> None:
+    """nbgov's added CPU as a median difference, in ms and as a share of plain's median CPU."""
+    added = statistics.median(nbgov) - statistics.median(plain)
+    print(f"  {'':13} added CPU ({label} median difference) {added:.2f} ms = "
+          f"{added / statistics.median(plain_cpu) * 100:+.1f} % of plain's median CPU")
 
 
 def _print_paired(res: dict | str) -> None:
@@ -265,11 +270,8 @@ def _print_paired(res: dict | str) -> None:
     for mode in ("plain", "nbgov"):
         print(f"  {mode:13} CPU  ms  {_fmt(res[f'{mode}_cpu_ms'])}")
         print(f"  {mode:13} main ms  {_fmt(res[f'{mode}_main_ms'])}")
-    cpu = statistics.median(res["plain_cpu_ms"])
     for metric, label in (("cpu_ms", "whole-process"), ("main_ms", "main-thread")):
-        added = statistics.median(res[f"nbgov_{metric}"]) - statistics.median(res[f"plain_{metric}"])
-        print(f"  {'':13} added CPU ({label} median difference) {added:.2f} ms = "
-              f"{added / cpu * 100:+.1f} % of plain's median CPU")
+        _print_added(label, res[f"nbgov_{metric}"], res[f"plain_{metric}"], res["plain_cpu_ms"])
 
 
 def _print_reruns(res: dict[str, dict | str]) -> None:
