@@ -69,11 +69,8 @@ def _describe_init(args: tuple, kwargs: dict, result: Any, frame: types.FrameTyp
 def patches() -> list[Patch]:
     """Dataset construction, ``train``, and boosters' save and load."""
     return [
-        Patch("lightgbm:Dataset.__init__", wrapper=models.framed(_describe_dataset, "lightgbm.Dataset"),
-              via="lightgbm.Dataset"),
-        Patch("lightgbm:train", wrapper=models.framed(_describe_train, "lightgbm.train"), via="lightgbm.train"),
-        Patch("lightgbm:Booster.save_model", wrapper=models.framed(_describe_save, "lightgbm.Booster.save_model"),
-              via="lightgbm.Booster.save_model"),
-        Patch("lightgbm:Booster.__init__", wrapper=models.framed(_describe_init, "lightgbm.Booster"),
-              via="lightgbm.Booster"),
+        models.framed_patch("lightgbm:Dataset.__init__", _describe_dataset, "lightgbm.Dataset"),
+        models.framed_patch("lightgbm:train", _describe_train, "lightgbm.train"),
+        models.framed_patch("lightgbm:Booster.save_model", _describe_save, "lightgbm.Booster.save_model"),
+        models.framed_patch("lightgbm:Booster.__init__", _describe_init, "lightgbm.Booster"),
     ]

@@ -98,6 +98,7 @@ __all__ = [
     "caller_frame",
     "describe_training",
     "framed",
+    "framed_patch",
     "library_caller",
     "mlflow_run",
     "model_facets",
@@ -752,6 +753,11 @@ def framed(describe: Callable[..., list[Access]], via: str) -> Callable[[Callabl
     return factory
 
 
+def framed_patch(target: str, describe: Callable[..., list[Access]], via: str) -> Patch:
+    """The :class:`Patch` of ``target`` wrapped by :func:`framed` with ``describe``, named ``via``."""
+    return Patch(target, wrapper=framed(describe, via), via=via)
+
+
 def _holder(model: Any, frame: types.FrameType | None) -> str | None:
     """A variable of ``frame`` holding ``model``, or holding an estimator whose booster it is
     (``clf.booster_.save_model(…)`` — LightGBM — or ``clf.get_booster()`` — XGBoost)."""
@@ -941,7 +947,7 @@ def patches() -> list[Patch]:
     ]
     if "joblib" in sys.modules:
         out += [
-            Patch("joblib:dump", wrapper=framed(_describe_dump, "joblib.dump"), via="joblib.dump"),
-            Patch("joblib:load", wrapper=framed(_describe_load, "joblib.load"), via="joblib.load"),
+            framed_patch("joblib:dump", _describe_dump, "joblib.dump"),
+            framed_patch("joblib:load", _describe_load, "joblib.load"),
         ]
     return out

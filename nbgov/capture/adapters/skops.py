@@ -36,6 +36,6 @@ def _describe_load(args: tuple, kwargs: dict, result: Any, frame: Any, via: str)
 def patches() -> list[Patch]:
     """``skops.io.dump`` and ``skops.io.load``."""
     return [
-        Patch("skops.io:dump", wrapper=models.framed(_describe_dump, "skops.io.dump"), via="skops.io.dump"),
-        Patch("skops.io:load", wrapper=models.framed(_describe_load, "skops.io.load"), via="skops.io.load"),
+        models.framed_patch("skops.io:dump", _describe_dump, "skops.io.dump"),
+        models.framed_patch("skops.io:load", _describe_load, "skops.io.load"),
     ]

@@ -81,19 +81,14 @@ def patches() -> list[Patch]:
     """DMatrix construction, ``train``, and save/load of boosters and estimators."""
     xgboost = sys.modules["xgboost"]
     out = [
-        Patch("xgboost:DMatrix.__init__", wrapper=models.framed(_describe_dmatrix, "xgboost.DMatrix"),
-              via="xgboost.DMatrix"),
-        Patch("xgboost:train", wrapper=models.framed(_describe_train, "xgboost.train"), via="xgboost.train"),
-        Patch("xgboost:Booster.save_model", wrapper=models.framed(_describe_save, "xgboost.Booster.save_model"),
-              via="xgboost.Booster.save_model"),
-        Patch("xgboost:Booster.load_model", wrapper=models.framed(_describe_load, "xgboost.Booster.load_model"),
-              via="xgboost.Booster.load_model"),
+        models.framed_patch("xgboost:DMatrix.__init__", _describe_dmatrix, "xgboost.DMatrix"),
+        models.framed_patch("xgboost:train", _describe_train, "xgboost.train"),
+        models.framed_patch("xgboost:Booster.save_model", _describe_save, "xgboost.Booster.save_model"),
+        models.framed_patch("xgboost:Booster.load_model", _describe_load, "xgboost.Booster.load_model"),
     ]
     if hasattr(xgboost, "XGBModel"):
         out += [
-            Patch("xgboost:XGBModel.save_model", wrapper=models.framed(_describe_save, "xgboost.XGBModel.save_model"),
-                  via="xgboost.XGBModel.save_model"),
-            Patch("xgboost:XGBModel.load_model", wrapper=models.framed(_describe_load, "xgboost.XGBModel.load_model"),
-                  via="xgboost.XGBModel.load_model"),
+            models.framed_patch("xgboost:XGBModel.save_model", _describe_save, "xgboost.XGBModel.save_model"),
+            models.framed_patch("xgboost:XGBModel.load_model", _describe_load, "xgboost.XGBModel.load_model"),
         ]
     return out
