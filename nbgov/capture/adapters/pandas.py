@@ -92,7 +92,7 @@ class ReadSchema(DeferredFields):
     names and each old block's dtype from the kept objects (as the frame tracker does).
     """
 
-    __slots__ = ("_columns", "_blocks")
+    __slots__ = ("_blocks", "_columns")
 
     def __init__(self, df: Any) -> None:
         super().__init__()
