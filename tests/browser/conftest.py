@@ -60,6 +60,19 @@ def chromium_path() -> str | None:
     return None
 
 
+def chromium_and_playwright() -> tuple[str, Any]:
+    """The Chromium executable and Playwright's ``sync_playwright``; skips the test (fails it
+    in CI) when either is missing."""
+    executable = chromium_path()
+    if executable is None:
+        unavailable("Chromium is not installed (apt-get install chromium chromium-driver)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        unavailable(f"Playwright is not installed: {exc}")
+    return executable, sync_playwright
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -156,13 +169,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """A Playwright persistent Chromium context (one per module)."""
-    executable = chromium_path()
-    if executable is None:
-        unavailable("Chromium is not installed (apt-get install chromium chromium-driver)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        unavailable(f"Playwright is not installed: {exc}")
+    executable, sync_playwright = chromium_and_playwright()
     ARTIFACTS.mkdir(exist_ok=True)
     manager = sync_playwright().start()
     try:

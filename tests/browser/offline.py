@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.browser.conftest import ARTIFACTS, CHROMIUM_FLAGS, chromium_path, unavailable
+from tests.browser.conftest import ARTIFACTS, CHROMIUM_FLAGS, chromium_and_playwright
 
 
 @dataclass
@@ -39,13 +39,7 @@ def open_offline(path: Path, *, screenshot: str | None = None,
             :attr:`Drawn.result`.
         timeout_ms: how long drawing may take.
     """
-    executable = chromium_path()
-    if executable is None:
-        unavailable("Chromium is not installed (apt-get install chromium chromium-driver)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        unavailable(f"Playwright is not installed: {exc}")
+    executable, sync_playwright = chromium_and_playwright()
     requests: list[str] = []
     dialogs: list[str] = []
     with sync_playwright() as manager:
