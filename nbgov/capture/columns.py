@@ -60,6 +60,7 @@ __all__ = [
     "Program",
     "Side",
     "Step",
+    "bound_names",
     "analyse",
     "cell_column_lineage",
     "is_mask_literal",
@@ -553,7 +554,7 @@ class _Analyser:
             self.run(s.orelse)
         elif isinstance(s, (ast.For, ast.AsyncFor)):
             self.ev(s.iter)
-            for name in _names(s.target):
+            for name in bound_names(s.target):
                 self.forget(name)
             self.run(s.body)
             self.run(s.orelse)
@@ -561,7 +562,7 @@ class _Analyser:
             for item in s.items:
                 self.ev(item.context_expr)
                 if item.optional_vars is not None:
-                    for name in _names(item.optional_vars):
+                    for name in bound_names(item.optional_vars):
                         self.forget(name)
             self.run(s.body)
         elif isinstance(s, ast.Try) or type(s).__name__ == "TryStar":
@@ -606,7 +607,7 @@ class _Analyser:
         if isinstance(target, ast.Name):
             self.bind(target.id, value)
         elif isinstance(target, (ast.Tuple, ast.List, ast.Starred)):
-            for name in _names(target):
+            for name in bound_names(target):
                 self.forget(name)
         elif isinstance(target, ast.Subscript):
             self.set_columns(target, value)
@@ -1521,13 +1522,15 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(w for w in out if f"@{w}" not in text)
 
 
-def _names(target: ast.AST) -> list[str]:
+def bound_names(target: ast.AST) -> list[str]:
+    """The variable names an assignment target binds (``a``, ``a, *b``, ``[a, b]``);
+    attributes and subscripts bind none."""
     if isinstance(target, ast.Name):
         return [target.id]
     if isinstance(target, ast.Starred):
-        return _names(target.value)
+        return bound_names(target.value)
     if isinstance(target, (ast.Tuple, ast.List)):
-        return [n for e in target.elts for n in _names(e)]
+        return [n for e in target.elts for n in bound_names(e)]
     return []
 
 

@@ -49,6 +49,7 @@ from typing import Any
 
 import numpy as np
 
+from nbgov.capture.columns import bound_names
 from nbgov.capture.profile import block_types, frame_kind
 
 __all__ = ["PROBE_ROWS", "WHOLE_BYTES", "FrameChanges", "FrameTracker", "Snapshot"]
@@ -336,21 +337,11 @@ def _loaded_names(code: str) -> frozenset[str]:
 def _bound_by(statement: ast.stmt) -> list[str]:
     """Names a top-level statement binds whenever it completes."""
     if isinstance(statement, ast.Assign):
-        return [name for target in statement.targets for name in _target_names(target)]
+        return [name for target in statement.targets for name in bound_names(target)]
     if isinstance(statement, ast.AnnAssign) and statement.value is not None:
-        return _target_names(statement.target)
+        return bound_names(statement.target)
     if isinstance(statement, (ast.Import, ast.ImportFrom)):
         return [(a.asname or a.name).partition(".")[0] for a in statement.names if a.name != "*"]
     if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return [statement.name]
     return []
-
-
-def _target_names(target: ast.expr) -> list[str]:
-    if isinstance(target, ast.Name):
-        return [target.id]
-    if isinstance(target, ast.Starred):
-        return _target_names(target.value)
-    if isinstance(target, (ast.Tuple, ast.List)):
-        return [name for element in target.elts for name in _target_names(element)]
-    return []  # attributes and subscripts bind no name
