@@ -241,6 +241,10 @@ def test_numpy_columns_take_a_fast_path_with_the_generic_paths_numbers():
             "dense": rng.integers(-50, 50, n),  # counted by offset (bincount)
             "sparse": rng.integers(0, 2**40, n),  # counted by hashing
             "key": np.arange(n) * 3,  # unique: recognised as unique
+            "cont": rng.normal(size=n),  # continuous: every sampled value distinct
+            # distinct over the first rows (the uniqueness probe's), repeats after them
+            "late": np.concatenate([np.arange(5_000) * 1.5, rng.integers(0, 100, n - 5_000) * 0.25]),
+            "ids": np.concatenate([rng.integers(0, 2**40, n - 10), [7] * 10]),  # one repeat in a sea of ids
             "f": f,
             "f32": f.astype(np.float32),
             "b": rng.random(n) > 0.9,
@@ -248,7 +252,8 @@ def test_numpy_columns_take_a_fast_path_with_the_generic_paths_numbers():
             "i8": rng.integers(-128, 128, n).astype(np.int8),  # offsets from min overflow int8
         }
     )
-    nullable = df.astype({"dense": "Int64", "sparse": "Int64", "key": "Int64", "f": "Float64",
+    nullable = df.astype({"dense": "Int64", "sparse": "Int64", "key": "Int64", "cont": "Float64", "late": "Float64",
+                          "ids": "Int64", "f": "Float64",
                           "f32": "Float32", "b": "boolean", "u": "UInt64", "i8": "Int8"})
     for sample_rows in (20_000, 10**6):  # sampled and exact
         fast, generic = profile_frame(df, sample_rows=sample_rows), profile_frame(nullable, sample_rows=sample_rows)
@@ -259,6 +264,8 @@ def test_numpy_columns_take_a_fast_path_with_the_generic_paths_numbers():
     assert exact["f"]["nullCount"] == df["f"].isna().sum() and exact["b"] == {"nullCount": 0, "distinctCount": 2}
     sampled = cm(profile_frame(df, sample_rows=20_000))
     assert sampled["key"]["distinctCount"] == n and sampled["dense"]["distinctCount"] == 100
+    assert sampled["cont"]["distinctCount"] == n  # all distinct in the sample: estimated as all distinct
+    assert 100 < sampled["late"]["distinctCount"] < exact["late"]["distinctCount"] * 3
     assert sampled["i8"] == {"nullCount": 0, "distinctCount": 256, "min": -128, "max": 127}
     assert sampled["b"]["distinctCount"] == 2  # bool: exact even when sampled
     assert (sampled["u"]["min"], sampled["u"]["max"]) == (int(df["u"].min()), int(df["u"].max()))
