@@ -94,3 +94,38 @@ def test_normalize_event_only_ever_raises_its_own_error(value: object) -> None:
         normalize_event(value)  # type: ignore[arg-type]
     except InvalidEventError:
         pass
+
+
+# ------------------------------------------------------------------ stored JSON text
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(st.characters(blacklist_categories=("Cs",))),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(json_values)
+def test_stored_json_text_reads_back_equal_with_either_library(value: object) -> None:
+    import json
+
+    from nbgov.model import jsontext
+
+    text = jsontext.dumps(value)
+    assert jsontext.loads(text) == value == json.loads(text)
+
+
+def test_stored_json_text_takes_what_orjson_refuses_and_reads_older_rows() -> None:
+    import datetime as dt
+    import json
+
+    from nbgov.model import jsontext
+
+    assert jsontext.dumps({"n": 2**70}) == '{"n":1180591620717411303424}'  # beyond 64 bits
+    assert jsontext.dumps({1: "a"}) == '{"1":"a"}'  # a non-string key, as json writes it
+    assert jsontext.dumps({"x": float("nan"), "y": float("inf")}) == '{"x":null,"y":null}'  # not JSON: null
+    assert jsontext.dumps({"t": dt.date(2026, 1, 2)}) == '{"t":"2026-01-02"}'
+    assert jsontext.dumps({"é": "ü"}) == '{"é":"ü"}'  # UTF-8, no \\u escapes
+    older = json.dumps({"x": float("nan"), "name": "é"})  # rows written with the standard library
+    loaded = jsontext.loads(older)
+    assert loaded["name"] == "é" and loaded["x"] != loaded["x"]  # NaN read back as NaN

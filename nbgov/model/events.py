@@ -91,9 +91,14 @@ def utc_now() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+#: one encoder for every event (``json.dumps`` with options builds a new one per call)
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str,
+                              check_circular=False)
+
+
 def canonical_json(event: Mapping[str, Any]) -> str:
     """Compact JSON with sorted keys: equal events give equal text."""
-    return json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str, check_circular=False)
+    return _CANONICAL.encode(event)
 
 
 def event_key(event: Mapping[str, Any]) -> str:

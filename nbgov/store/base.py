@@ -11,7 +11,6 @@ import contextlib
 import datetime as dt
 import gc
 import hashlib
-import json
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -26,6 +25,7 @@ from nbgov.model.events import (
     normalize_time,
     utc_now,
 )
+from nbgov.model import jsontext
 from nbgov.model.nodes import NodeId, NodeType
 from nbgov.model.redact import may_hold_secret, redact_event
 from nbgov.store.migrations import MIGRATIONS, Dialect
@@ -426,7 +426,7 @@ class Store(ABC):
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         for (payload,) in self._fetchall(sql, params):
-            yield json.loads(payload)
+            yield jsontext.loads(payload)
 
     # ------------------------------------------------------------------- catalog
     def namespaces(self) -> list[dict[str, Any]]:

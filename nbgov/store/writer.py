@@ -8,11 +8,11 @@ instead of per event, which is what makes ingest fast on both backends.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from nbgov.model import jsontext
 from nbgov.model.events import DatasetIO, NormalizedEvent, RunState, version_id
 
 if TYPE_CHECKING:
@@ -26,18 +26,18 @@ VERSION_SKIPPED_FACETS = frozenset({"columnLineage"})  # ids per IN (...) list: 
 
 
 def loads(text: str | None, default: Any) -> Any:
-    return json.loads(text) if text else default
+    return jsontext.loads(text) if text else default
 
 
 def dumps(value: Any) -> str:
     if not value:  # the common empty facets/fields, without a trip through the encoder
-        return "{}" if isinstance(value, dict) else "[]" if isinstance(value, list) else json.dumps(value)
-    return json.dumps(value, separators=(",", ":"), default=str, check_circular=False)
+        return "{}" if isinstance(value, dict) else "[]" if isinstance(value, list) else jsontext.dumps(value)
+    return jsontext.dumps(value)
 
 
 def obj(value: Any) -> Any:
     """Decode JSON text loaded from a row only when it is needed (rows are often untouched)."""
-    return json.loads(value) if isinstance(value, str) else value
+    return jsontext.loads(value) if isinstance(value, str) else value
 
 
 def text(value: Any) -> str:
