@@ -400,39 +400,55 @@ def to_dict(event: Event) -> dict[str, Any]:
     return _plain(event)
 
 
-_ATTR_NAMES: dict[type, tuple[str, ...]] = {}
+_ATTR_NAMES: dict[type, tuple[str, ...] | None] = {}  # None: not an attrs class
+#: types that are their own JSON value
+_LEAVES = frozenset({str, int, float, bool})
 
 
 def _plain(obj: Any) -> Any:
-    """``Serde.remove_nulls_and_enums(attr.asdict(obj))`` without the intermediate copy."""
+    """``Serde.remove_nulls_and_enums(attr.asdict(obj))`` without the intermediate copy.
+
+    Leaves (strings and numbers) inside attrs objects, dicts and lists are copied in
+    place, without a call each: an event's facets are mostly leaves.
+    """
     cls = type(obj)
-    if cls is str or cls is int or cls is float or cls is bool or obj is None:
+    if cls in _LEAVES or obj is None:
         return obj
-    names = _ATTR_NAMES.get(cls)
-    if names is None and attr.has(cls):
-        names = _ATTR_NAMES[cls] = tuple(a.name for a in attr.fields(cls))
+    try:
+        names = _ATTR_NAMES[cls]
+    except KeyError:
+        names = _ATTR_NAMES[cls] = tuple(a.name for a in attr.fields(cls)) if attr.has(cls) else None
+    leaves = _LEAVES
     if names is not None:
         out = {}
         for name in names:
-            value = _plain(getattr(obj, name))
-            if value is not None:
+            value = getattr(obj, name)
+            if type(value) in leaves:
                 out[name] = value
+            elif value is not None:
+                value = _plain(value)
+                if value is not None:
+                    out[name] = value
         return out
     if isinstance(obj, dict):
         out = {}
         for key, value in obj.items():
-            value = _plain(value)
-            if value is not None:
+            if type(value) in leaves:
                 out[key] = value
+            elif value is not None:
+                value = _plain(value)
+                if value is not None:
+                    out[key] = value
         return out
     if isinstance(obj, (list, tuple, set, frozenset)):
         items = []
         for value in obj:
-            if value is None:
-                continue
-            value = _plain(value)
-            if value is not None and not (isinstance(value, dict) and value == {}):
+            if type(value) in leaves:
                 items.append(value)
+            elif value is not None:
+                value = _plain(value)
+                if value is not None and not (isinstance(value, dict) and value == {}):
+                    items.append(value)
         return items
     return Serde.remove_nulls_and_enums(obj)  # enums, dates, UUIDs, NumPy integers
 
