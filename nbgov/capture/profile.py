@@ -587,10 +587,39 @@ def _distinct_of_keys(part: np.ndarray, total: int, sampled: bool) -> int:
     k = part.size
     if k > _UNIQUE_PROBE:
         head = np.sort(part[:_UNIQUE_PROBE])
-        if bool((head[1:] != head[:-1]).all())  and pd.Index(part, copy=False).is_unique:
+        if bool((head[1:] != head[:-1]).all()) and _all_distinct(part):
             return total if sampled else k  # Haas-Stokes with every value a singleton: total
     codes, uniques = pd.factorize(part)  # no nulls: every code is >= 0
     return _distinct_from_counts(np.bincount(codes, minlength=len(uniques)), total, sampled)
+
+
+def _all_distinct(part: np.ndarray) -> bool:
+    """Whether the integers in ``part`` are all distinct: pandas' hash table of positions
+    for their dtype when it has one (``Index.is_unique`` without building an Index, about
+    0.1 ms less per large column in the cell), else ``Index.is_unique``."""
+    import pandas as pd
+
+    table = _hash_tables().get(part.dtype)
+    if table is not None:
+        try:
+            found = table(part.size)
+            found.map_locations(part, None)
+            return len(found) == part.size
+        except Exception:  # noqa: BLE001 - pandas internals moved: the public route below
+            pass
+    return bool(pd.Index(part, copy=False).is_unique)
+
+
+@functools.cache
+def _hash_tables() -> dict[np.dtype, Any]:
+    """pandas' hash table class per integer dtype (empty if pandas no longer has them)."""
+    try:
+        from pandas._libs import hashtable
+    except ImportError:  # pragma: no cover - a pandas without this internal module
+        return {}
+    names = {"int64": "Int64", "int32": "Int32", "uint64": "UInt64", "uint32": "UInt32"}
+    return {np.dtype(d): getattr(hashtable, f"{n}HashTable") for d, n in names.items()
+            if hasattr(hashtable, f"{n}HashTable")}
 
 
 #: integer columns spanning at most this many values (or 4 × the values counted) are

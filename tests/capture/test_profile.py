@@ -657,3 +657,20 @@ def test_column_labels_are_converted_once_per_index_object():
     assert column_labels(df) == ("x", "y", "z")
     frames = [pd.DataFrame({f"c{i}": [i]}) for i in range(40)]  # more Index objects than it keeps
     assert [column_labels(f) for f in frames] == [(f"c{i}",) for i in range(40)]
+
+
+@pytest.mark.parametrize("tables", [True, False], ids=["pandas-hash-table", "index-fallback"])
+def test_all_distinct_check_agrees_with_pandas(monkeypatch, tables):
+    """The uniqueness check behind the all-distinct shortcut, through pandas' hash table of
+    the dtype or (without one) ``Index.is_unique``: the same answer either way."""
+    from nbgov.capture import profile
+
+    if not tables:
+        monkeypatch.setattr(profile, "_hash_tables", lambda: {})
+    rng = np.random.default_rng(3)
+    ids = rng.integers(0, 2**62, 5_000)
+    cases = [ids, np.append(ids, ids[17]), ids.astype(np.uint64), rng.normal(size=4_000).view(np.int64),
+             np.arange(3_000, dtype=np.int32), np.append(np.arange(3_000, dtype=np.int32), 5),
+             ids[::3], np.array([], dtype=np.int64), ids.astype(np.int16)]
+    for values in cases:
+        assert profile._all_distinct(values) == pd.Index(values).is_unique, values.dtype
