@@ -420,7 +420,10 @@ def numbers_without_pii(dtype: Any, low: Any, high: Any) -> bool:
     Lets a caller that already knows a column's bounds (a quality profile) skip it
     without sampling; :func:`classify_pii` finds nothing in such a column either way.
     """
-    if pd.api.types.is_bool_dtype(dtype) or not (
+    if isinstance(dtype, np.dtype):  # the common case, without pandas' generic dtype checks
+        if dtype.kind not in "iuf":
+            return False
+    elif pd.api.types.is_bool_dtype(dtype) or not (
         pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype)
     ):
         return False

@@ -91,12 +91,14 @@ def _ruled_out(frame: Any, names: list[str], metrics: Mapping[str, Any] | None) 
 
     if len(set(names)) != len(names):
         return set()
+    import numpy as np
+
     from nbgov.capture.adapters.pandas import frame_dtypes
 
     out = set()
     for name, dtype in zip(names, frame_dtypes(frame)):
         kind = getattr(dtype, "kind", "")
-        if kind == "b" or str(dtype) == "boolean":
+        if kind == "b" or (not isinstance(dtype, np.dtype) and str(dtype) == "boolean"):
             out.add(name)
             continue
         m = (metrics or {}).get(name)
