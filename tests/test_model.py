@@ -129,3 +129,32 @@ def test_stored_json_text_takes_what_orjson_refuses_and_reads_older_rows() -> No
     older = json.dumps({"x": float("nan"), "name": "é"})  # rows written with the standard library
     loaded = jsontext.loads(older)
     assert loaded["name"] == "é" and loaded["x"] != loaded["x"]  # NaN read back as NaN
+
+
+@given(json_values)
+def test_canonical_json_sorts_keys_at_every_level_whatever_their_order(value: object) -> None:
+    import json
+
+    from nbgov.model import jsontext
+
+    def reordered(v: object) -> object:
+        if isinstance(v, dict):
+            return {k: reordered(v[k]) for k in reversed(list(v))}
+        if isinstance(v, list):
+            return [reordered(x) for x in v]
+        return v
+
+    text = jsontext.canonical(value)
+    assert text == jsontext.canonical(reordered(value))
+    assert json.loads(text) == value
+
+
+def test_canonical_json_of_what_orjson_refuses_and_of_non_json_objects() -> None:
+    import datetime as dt
+
+    from nbgov.model import jsontext
+
+    assert jsontext.canonical({"b": 2**70, "a": 1}) == '{"a":1,"b":1180591620717411303424}'
+    assert jsontext.canonical({2: "x", 1: "y"}) == '{"1":"y","2":"x"}'
+    when = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
+    assert jsontext.canonical({"t": when}) == '{"t":"2026-01-02 03:04:05+00:00"}'  # str(), as json's default=str

@@ -2,7 +2,8 @@
 
 The store keeps every raw event as received; this module derives the graph view of
 one event — job, run state, datasets read and written, dataset versions, column
-edges — without touching a database. Standard library only.
+edges — without touching a database. Standard library only, but for the JSON text of
+:mod:`nbgov.model.jsontext`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import datetime as dt
 import enum
 import functools
 import hashlib
-import json
 import re
 import uuid
 from collections.abc import Mapping
@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from nbgov.errors import InvalidEventError
+from nbgov.model import jsontext
 
 
 class RunState(str, enum.Enum):
@@ -91,14 +92,10 @@ def utc_now() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-#: one encoder for every event (``json.dumps`` with options builds a new one per call)
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str,
-                              check_circular=False)
-
-
 def canonical_json(event: Mapping[str, Any]) -> str:
-    """Compact JSON with sorted keys: equal events give equal text."""
-    return _CANONICAL.encode(event)
+    """Compact JSON with sorted keys: equal events give equal text (see
+    :func:`nbgov.model.jsontext.canonical`)."""
+    return jsontext.canonical(event)
 
 
 def event_key(event: Mapping[str, Any]) -> str:

@@ -11,8 +11,10 @@ not ``\\u`` escapes; a float in exponent notation has no padded exponent (``8e-7
 cannot write (integers beyond 64 bits, non-string keys) go through :mod:`json`; objects
 neither knows are written as ``str(obj)``.
 
-Event identity (:func:`nbgov.model.events.canonical_json`) does not use this module: an
-event's key stays what it was for events stored by earlier versions.
+:func:`canonical` is the same text with keys sorted: a stored event's payload, and the
+text whose SHA-256 is its identity (:func:`nbgov.model.events.event_key`). Dates, times
+and dataclasses are written as ``str(obj)`` there, as :mod:`json` with ``default=str``
+writes them.
 """
 
 from __future__ import annotations
@@ -25,7 +27,24 @@ try:
 except ImportError:  # pragma: no cover - a declared dependency; the standard library still works
     orjson = None  # type: ignore[assignment]
 
-__all__ = ["dumps", "loads"]
+__all__ = ["canonical", "dumps", "loads"]
+
+_CANONICAL_OPTIONS = 0 if orjson is None else (
+    orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS)
+#: the standard library's encoder for what orjson refuses (one instance: ``json.dumps`` with
+#: options builds a new encoder per call)
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str,
+                              check_circular=False)
+
+
+def canonical(value: Any) -> str:
+    """Compact JSON text of ``value`` with every object's keys sorted: equal values, equal text."""
+    if orjson is not None:
+        try:
+            return orjson.dumps(value, default=str, option=_CANONICAL_OPTIONS).decode("utf-8")
+        except TypeError:  # orjson.JSONEncodeError: big ints, non-str keys, lone surrogates, cycles
+            pass
+    return _CANONICAL.encode(value)
 
 
 def dumps(value: Any) -> str:
