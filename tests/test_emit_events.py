@@ -320,3 +320,20 @@ def test_to_dict_is_exactly_serde():
         assert json.dumps(ours, sort_keys=True) == json.dumps(theirs, sort_keys=True)
         count += 1
     assert count > len(OPTIONS)
+
+
+def test_schema_facet_is_what_the_clients_schema_classes_serialise_to():
+    """``dataset(fields=…)`` writes the common ``(name, type[, description])`` tuples as
+    plain JSON; the result equals the client's ``SchemaDatasetFacet`` serialised, nested
+    fields given as the client's objects included."""
+    from openlineage.client.facet_v2 import schema_dataset as S
+
+    specs = [("a", "int64"), ("b", "float64", "amount in EUR"), ("c", None), ("d",), ("e", "x", None),
+             S.SchemaDatasetFacetFields(name="s", type="struct", fields=[S.SchemaDatasetFacetFields(name="x", type="int")])]
+    built = E.to_dict(E.run_event("COMPLETE", job_namespace="n", job_name="j", outputs=[
+        E.dataset("ns", "t", fields=specs, kind="output")]))
+    client = Serde.to_dict(S.SchemaDatasetFacet(fields=[E._field(f) for f in specs], producer=E.PRODUCER))
+    assert built["outputs"][0]["facets"]["schema"] == client
+    assert_spec_valid(built)
+    with pytest.raises(ValueError, match="a field is"):
+        E.dataset("ns", "t", fields=[("a", "int", "d", "extra")])

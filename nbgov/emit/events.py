@@ -137,6 +137,21 @@ def _field(spec: Field) -> schema_dataset.SchemaDatasetFacetFields:
     return schema_dataset.SchemaDatasetFacetFields(name=name, type=ftype, description=description)
 
 
+def _field_dict(spec: Field) -> dict[str, Any]:
+    """A schema field as the JSON the client's ``SchemaDatasetFacetFields`` serialises to."""
+    if isinstance(spec, tuple) and 2 <= len(spec) <= 3 and all(isinstance(x, str) or x is None for x in spec):
+        name, ftype, description = (*spec, None)[:3]
+        if isinstance(name, str):  # the common (name, type) pair, without building the client's object
+            out = {"name": name}
+            if ftype is not None:
+                out["type"] = ftype
+            if description is not None:
+                out["description"] = description
+            out["fields"] = []  # nested fields: the client writes its empty default too
+            return out
+    return _plain(_field(spec))
+
+
 def dataset(
     namespace: str,
     name: str,
@@ -165,9 +180,7 @@ def dataset(
     """
     all_facets = dict(facets or {})
     if fields is not None:
-        all_facets["schema"] = schema_dataset.SchemaDatasetFacet(
-            fields=[_field(f) for f in fields], producer=PRODUCER
-        )
+        all_facets["schema"] = facet("schema", {"fields": [_field_dict(f) for f in fields]})
     if kind == "input":
         return event_v2.InputDataset(namespace, name, facets=all_facets, inputFacets=dict(io_facets or {}))
     if kind == "output":
