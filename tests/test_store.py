@@ -197,6 +197,34 @@ def test_version_facet_names_the_version(store):
     ]
 
 
+def test_a_version_written_again_is_one_row_and_never_another_datasets(store, backend):
+    """Two datasets may carry the same version label; writing a version again keeps its one
+    row (created by the run that first wrote it). The batch reads existing versions by their full (dataset, version) key: on SQLite
+    the statement searches the key's index instead of scanning every version stored."""
+    def versioned(name: str, label: str) -> dict:
+        return dataset(name, facets={"version": facet({"datasetVersion": label}, name="DatasetVersionDatasetFacet"),
+                                     "schema": schema(("id", "INT"))})
+
+    run_c = "00000000-0000-4000-8000-00000000000c"
+    store.add_events([run_event("load", run_id=RUN_A, outputs=[versioned("t", "v1"), versioned("u", "v1")],
+                                time="2024-01-01T00:00:00Z")])
+    statements: list[str] = []
+    if backend == "sqlite":
+        store._conn.set_trace_callback(statements.append)
+    store.add_events([run_event("load", run_id=RUN_B, outputs=[versioned("t", "v1")], time="2024-01-02T00:00:00Z")])
+    store.add_events([run_event("other", run_id=run_c, outputs=[versioned("u", "v2")], time="2024-01-03T00:00:00Z")])
+    if backend == "sqlite":
+        store._conn.set_trace_callback(None)
+        loads = [s for s in statements if s.startswith("SELECT") and "FROM nbgov_dataset_versions" in s]
+        assert loads
+        for statement in loads:
+            plan = " ".join(str(r[-1]) for r in store._conn.execute("EXPLAIN QUERY PLAN " + statement))
+            assert "SEARCH nbgov_dataset_versions" in plan and "SCAN" not in plan, plan
+    assert [(v["version"], v["createdByRun"]) for v in store.dataset_versions("ns", "t")] == [("v1", RUN_A)]
+    assert sorted((v["version"], v["createdByRun"]) for v in store.dataset_versions("ns", "u")) == [
+        ("v1", RUN_A), ("v2", run_c)]
+
+
 def test_import_result_names_the_outputs_written_with_a_new_schema(store):
     def write(run_id, time, *outputs):
         return store.add_events([run_event("load", run_id=run_id, outputs=list(outputs), time=time)]).reshaped

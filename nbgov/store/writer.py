@@ -444,12 +444,16 @@ class BatchWriter:
     def _load_versions(self, keys: list[tuple[int, str]]) -> dict[tuple[int, str], list[Any]]:
         found: dict[tuple[int, str], list[Any]] = {}
         wanted = set(keys)
-        for part in chunks(sorted({v for _, v in keys})):
-            marks = ",".join("?" * len(part))
+        for part in chunks(sorted(wanted)):
+            # both columns of the (dataset_id, version) key: a search of its index, where
+            # the version alone would scan every version of every dataset
+            ds_ids = sorted({d for d, _ in part})
+            versions = sorted({v for _, v in part})
             for ds_id, version, run_id, fields, facets, created, updated in self.s._fetchall(
                 "SELECT dataset_id, version, run_id, fields, facets, created_at, updated_at FROM"
-                f" nbgov_dataset_versions WHERE version IN ({marks}) ORDER BY dataset_id, version{self.fu}",
-                part,
+                f" nbgov_dataset_versions WHERE dataset_id IN ({','.join('?' * len(ds_ids))})"
+                f" AND version IN ({','.join('?' * len(versions))}) ORDER BY dataset_id, version{self.fu}",
+                [*ds_ids, *versions],
             ):
                 if (ds_id, version) in wanted:
                     found[(ds_id, version)] = [run_id, fields or "[]", facets or "{}", created, updated]
