@@ -89,7 +89,7 @@ def _valid_calendar(value: str) -> bool:
 
 def utc_now() -> str:
     """Now, in the store's time format."""
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")[:-6] + "Z"  # "+00:00" → Z
 
 
 def canonical_json(event: Mapping[str, Any]) -> str:
