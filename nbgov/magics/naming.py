@@ -23,6 +23,7 @@ a re-run). ``%%lineage --name`` overrides the whole name.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Mapping
@@ -81,6 +82,7 @@ def cell_key(cell_id: str | None, source: str) -> str:
 
 
 # ------------------------------------------------------------------------ datasets
+@functools.lru_cache(maxsize=1024)  # pure, and asked again for every dataset of every cell run
 def dataset_for(location: Location, *, job_namespace: str, notebook: str) -> tuple[str, str]:
     """The OpenLineage ``(namespace, name)`` of a captured location.
 
