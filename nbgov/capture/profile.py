@@ -605,7 +605,7 @@ def _all_distinct(part: np.ndarray) -> bool:
             found = table(part.size)
             found.map_locations(part, None)
             return len(found) == part.size
-        except Exception:  # noqa: BLE001 - pandas internals moved: the public route below
+        except Exception:  # noqa: BLE001, S110 - pandas internals moved: the public route below
             pass
     return bool(pd.Index(part, copy=False).is_unique)
 

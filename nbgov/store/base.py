@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nbgov.errors import InvalidEventError, NodeNotFoundError, StoreError
+from nbgov.model import jsontext
 from nbgov.model.events import (
     NormalizedEvent,
     canonical_json,
@@ -25,7 +26,6 @@ from nbgov.model.events import (
     normalize_time,
     utc_now,
 )
-from nbgov.model import jsontext
 from nbgov.model.nodes import NodeId, NodeType
 from nbgov.model.redact import may_hold_secret, redact_event
 from nbgov.store.migrations import MIGRATIONS, Dialect

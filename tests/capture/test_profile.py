@@ -666,7 +666,7 @@ def test_all_distinct_check_agrees_with_pandas(monkeypatch, tables):
     from nbgov.capture import profile
 
     if not tables:
-        monkeypatch.setattr(profile, "_hash_tables", lambda: {})
+        monkeypatch.setattr(profile, "_hash_tables", dict)
     rng = np.random.default_rng(3)
     ids = rng.integers(0, 2**62, 5_000)
     cases = [ids, np.append(ids, ids[17]), ids.astype(np.uint64), rng.normal(size=4_000).view(np.int64),
