@@ -158,3 +158,18 @@ def test_canonical_json_of_what_orjson_refuses_and_of_non_json_objects() -> None
     assert jsontext.canonical({2: "x", 1: "y"}) == '{"1":"y","2":"x"}'
     when = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
     assert jsontext.canonical({"t": when}) == '{"t":"2026-01-02 03:04:05+00:00"}'  # str(), as json's default=str
+
+
+def test_numpy_scalars_are_stored_as_their_values_whichever_library_writes() -> None:
+    """A NumPy scalar in an event (a model metric, say) stays a number or a bool, on the
+    orjson path and on the standard library's (taken here because of a 70-bit integer)."""
+    import numpy as np
+
+    from nbgov.model import jsontext
+
+    values = {"f": np.float64(1.5), "i": np.int64(3), "b": np.bool_(True), "h": np.float32(0.25),
+              "d": np.datetime64("2026-01-01")}
+    expected = '{"b":true,"d":"2026-01-01","f":1.5,"h":0.25,"i":3}'
+    assert jsontext.canonical(values) == expected
+    assert jsontext.canonical({**values, "n": 2**70}) == expected[:-1] + ',"n":1180591620717411303424}'
+    assert jsontext.dumps(values) == '{"f":1.5,"i":3,"b":true,"h":0.25,"d":"2026-01-01"}'

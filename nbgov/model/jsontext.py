@@ -8,8 +8,9 @@ Differences from ``json.dumps(value, separators=(",", ":"))``, all still valid J
 both libraries read back to the same values: non-ASCII characters are written as UTF-8,
 not ``\\u`` escapes; a float in exponent notation has no padded exponent (``8e-7``, not
 ``8e-07``); ``NaN`` and infinities — which are not JSON — become ``null``. Values orjson
-cannot write (integers beyond 64 bits, non-string keys) go through :mod:`json`; objects
-neither knows are written as ``str(obj)``.
+cannot write (integers beyond 64 bits, non-string keys) go through :mod:`json`. NumPy
+scalars are written as their Python value (numbers stay numbers); other objects neither
+library knows are written as ``str(obj)``.
 
 :func:`canonical` is the same text with keys sorted: a stored event's payload, and the
 text whose SHA-256 is its identity (:func:`nbgov.model.events.event_key`). Dates, times
@@ -29,11 +30,25 @@ except ImportError:  # pragma: no cover - a declared dependency; the standard li
 
 __all__ = ["canonical", "dumps", "loads"]
 
+
+def _default(obj: Any) -> Any:
+    """A value neither library writes natively: a NumPy scalar as its Python value (a
+    ``numpy.float64`` is written as a number, as :mod:`json` writes float subclasses),
+    anything else as ``str(obj)``."""
+    if isinstance(obj, float):
+        return float(obj)
+    if type(obj).__module__ == "numpy" and hasattr(obj, "item"):
+        value = obj.item()
+        if isinstance(value, (bool, int, float, str)):
+            return value
+    return str(obj)
+
+
 _CANONICAL_OPTIONS = 0 if orjson is None else (
     orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS)
 #: the standard library's encoder for what orjson refuses (one instance: ``json.dumps`` with
 #: options builds a new encoder per call)
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str,
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default,
                               check_circular=False)
 
 
@@ -41,7 +56,7 @@ def canonical(value: Any) -> str:
     """Compact JSON text of ``value`` with every object's keys sorted: equal values, equal text."""
     if orjson is not None:
         try:
-            return orjson.dumps(value, default=str, option=_CANONICAL_OPTIONS).decode("utf-8")
+            return orjson.dumps(value, default=_default, option=_CANONICAL_OPTIONS).decode("utf-8")
         except TypeError:  # orjson.JSONEncodeError: big ints, non-str keys, lone surrogates, cycles
             pass
     return _CANONICAL.encode(value)
@@ -51,10 +66,10 @@ def dumps(value: Any) -> str:
     """Compact JSON text of ``value`` (keys in their order)."""
     if orjson is not None:
         try:
-            return orjson.dumps(value, default=str).decode("utf-8")
+            return orjson.dumps(value, default=_default).decode("utf-8")
         except TypeError:  # orjson.JSONEncodeError is a TypeError: big ints, non-str keys, cycles
             pass
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_default)
 
 
 def loads(text: str | bytes) -> Any:
