@@ -126,6 +126,8 @@ def test_stored_json_text_takes_what_orjson_refuses_and_reads_older_rows() -> No
     assert jsontext.dumps({"x": float("nan"), "y": float("inf")}) == '{"x":null,"y":null}'  # not JSON: null
     assert jsontext.dumps({"t": dt.date(2026, 1, 2)}) == '{"t":"2026-01-02"}'
     assert jsontext.dumps({"é": "ü"}) == '{"é":"ü"}'  # UTF-8, no \\u escapes
+    big = jsontext.dumps({"n": 2**70, "m": [-(2**66)]})  # orjson would read these back as floats
+    assert jsontext.loads(big) == {"n": 2**70, "m": [-(2**66)]} and jsontext.loads(big.encode())["n"] == 2**70
     older = json.dumps({"x": float("nan"), "name": "é"})  # rows written with the standard library
     loaded = jsontext.loads(older)
     assert loaded["name"] == "é" and loaded["x"] != loaded["x"]  # NaN read back as NaN

@@ -21,6 +21,7 @@ writes them.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 try:
@@ -29,6 +30,9 @@ except ImportError:  # pragma: no cover - a declared dependency; the standard li
     orjson = None  # type: ignore[assignment]
 
 __all__ = ["canonical", "dumps", "loads"]
+
+#: a digit run long enough to be an integer orjson reads inexactly (2**64 has 20 digits)
+_LONG_DIGITS = re.compile(r"\d{20}")
 
 
 def _default(obj: Any) -> Any:
@@ -73,10 +77,16 @@ def dumps(value: Any) -> str:
 
 
 def loads(text: str | bytes) -> Any:
-    """The value of JSON text (``NaN`` / ``Infinity``, as older rows may hold, included)."""
-    if orjson is not None:
+    """The value of JSON text (``NaN`` / ``Infinity``, as older rows may hold, included).
+
+    Text with a run of 20 or more digits — possibly an integer beyond 64 bits, which orjson
+    would read as a float — is read by :mod:`json`, exactly.
+    """
+    if isinstance(text, (bytes, bytearray, memoryview)):
+        text = bytes(text).decode("utf-8")
+    if orjson is not None and _LONG_DIGITS.search(text) is None:
         try:
             return orjson.loads(text)
-        except ValueError:  # orjson.JSONDecodeError is a ValueError: NaN, Infinity
+        except ValueError:  # orjson.JSONDecodeError is a ValueError: NaN, Infinity, lone surrogates
             pass
     return json.loads(text)
