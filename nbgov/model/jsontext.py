@@ -1,8 +1,9 @@
-"""JSON text of stored rows: orjson, with the standard library for what orjson refuses.
+"""JSON text of stored rows: written by orjson, with the standard library for what orjson
+refuses; read by the standard library.
 
 The store writes every dataset's, version's, job's and run's facets as JSON text on each
-captured cell and reads them back to merge the next run's facets in; orjson does both
-several times faster than :mod:`json` (about 0.3 ms less per captured cell).
+captured cell, and each event's canonical text; orjson writes them several times faster
+than :mod:`json` (about 0.3 ms less per captured cell).
 
 Differences from ``json.dumps(value, separators=(",", ":"))``, all still valid JSON that
 both libraries read back to the same values: non-ASCII characters are written as UTF-8,
@@ -21,7 +22,6 @@ writes them.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 try:
@@ -30,9 +30,6 @@ except ImportError:  # pragma: no cover - a declared dependency; the standard li
     orjson = None  # type: ignore[assignment]
 
 __all__ = ["canonical", "dumps", "loads"]
-
-#: a digit run long enough to be an integer orjson reads inexactly (2**64 has 20 digits)
-_LONG_DIGITS = re.compile(r"\d{20}")
 
 
 def _default(obj: Any) -> Any:
@@ -77,16 +74,8 @@ def dumps(value: Any) -> str:
 
 
 def loads(text: str | bytes) -> Any:
-    """The value of JSON text (``NaN`` / ``Infinity``, as older rows may hold, included).
-
-    Text with a run of 20 or more digits — possibly an integer beyond 64 bits, which orjson
-    would read as a float — is read by :mod:`json`, exactly.
+    """The value of JSON text, read by :mod:`json`: exactly, integers beyond 64 bits
+    included (orjson reads those as floats), and ``NaN`` / ``Infinity`` as older rows may
+    hold them. Reading is the cheap half: orjson would save ≈ 0.05 ms per captured cell.
     """
-    if isinstance(text, (bytes, bytearray, memoryview)):
-        text = bytes(text).decode("utf-8")
-    if orjson is not None and _LONG_DIGITS.search(text) is None:
-        try:
-            return orjson.loads(text)
-        except ValueError:  # orjson.JSONDecodeError is a ValueError: NaN, Infinity, lone surrogates
-            pass
     return json.loads(text)
