@@ -5,13 +5,13 @@ The store writes every dataset's, version's, job's and run's facets as JSON text
 captured cell, and each event's canonical text; orjson writes them several times faster
 than :mod:`json` (about 0.3 ms less per captured cell).
 
-Differences from ``json.dumps(value, separators=(",", ":"))``, all still valid JSON that
-both libraries read back to the same values: non-ASCII characters are written as UTF-8,
-not ``\\u`` escapes; a float in exponent notation has no padded exponent (``8e-7``, not
-``8e-07``); ``NaN`` and infinities — which are not JSON — become ``null``. Values orjson
-cannot write (integers beyond 64 bits, non-string keys) go through :mod:`json`. NumPy
-scalars are written as their Python value (numbers stay numbers); other objects neither
-library knows are written as ``str(obj)``.
+Differences from ``json.dumps(value, separators=(",", ":"))``: non-ASCII characters are
+written as UTF-8, not ``\\u`` escapes, and a float in exponent notation has no padded
+exponent (``8e-7``, not ``8e-07``) — both read back to the same values; ``NaN`` and
+infinities, which are not JSON, become ``null``. Values orjson cannot write (integers
+beyond 64 bits, non-string keys) go through :mod:`json`. NumPy scalars are written as their
+Python value (numbers stay numbers); other objects neither library knows are written as
+``str(obj)``.
 
 :func:`canonical` is the same text with keys sorted: a stored event's payload, and the
 text whose SHA-256 is its identity (:func:`nbgov.model.events.event_key`). Dates, times
