@@ -13,7 +13,10 @@ signals only, at a cost independent of frame sizes:
   for polars the shape, column names, dtypes and a row hash of the probe rows; pyarrow
   tables and polars LazyFrames are immutable, so the object itself is the state.
   References, not ``id()`` numbers, so an address reused by a new object cannot pass for
-  the old one; they are dropped when :meth:`~FrameTracker.after` returns.
+  the old one; they are dropped when :meth:`~FrameTracker.after` returns. A frame whose
+  name the cell's code rebinds at top level without loading its old value (a re-run
+  ``df = pd.read_csv(…)``) is held by a weak reference only: it cannot be an input, and the
+  cell frees it when it rebinds the name instead of keeping it in memory until the end.
 * **After** (:meth:`FrameTracker.after`):
 
   - **read**: frames bound before the cell whose name the cell's code loads (a ``Name``
@@ -35,7 +38,9 @@ Limits, by design (cheap signals): an in-place write to a block larger than
 ``WHOLE_BYTES`` and ``probe_rows`` rows that changes no probed row, no dtype and no shape is not seen;
 changes to ``attrs`` or to an index's ``name`` are not seen; frames reached only through
 containers (a dict of frames) or attributes are not tracked; names made by IPython's
-output cache (``_``, ``__``, ``___``, ``_5``) are ignored.
+output cache (``_``, ``__``, ``___``, ``_5``) are ignored; a frame whose name the cell
+rebinds without reading it, changed in place through another name by a cell that stops
+before the rebinding, is seen as changed under that other name only.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from __future__ import annotations
 import ast
 import functools
 import re
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -132,7 +138,16 @@ class FrameTracker:
         Returns:
             A :class:`Snapshot` holding references to the frames until :meth:`after`.
         """
-        return Snapshot(code, self._frames(namespace))
+        frames = self._frames(namespace)
+        if frames and code:
+            present = [name for name in frames if name in code]
+            if present:
+                for name in _rebound_unread(code).intersection(present):
+                    try:
+                        frames[name] = (weakref.ref(frames[name][0]), None)
+                    except TypeError:  # not weakly referable: keep the reference
+                        pass
+        return Snapshot(code, frames)
 
     def after(self, snapshot: Snapshot, namespace: Mapping[str, Any]) -> FrameChanges:
         """Compare ``namespace`` after the cell with ``snapshot``.
@@ -157,11 +172,21 @@ class FrameTracker:
         written = []
         for name, (obj, state) in new.items():
             before = old.get(name)
-            if before is None or before[0] is not obj or not _same(before[1], state):
+            if before is None:
+                written.append(name)
+            elif before[1] is None:  # released before the cell: rebound, or never reached
+                if before[0]() is not obj:
+                    written.append(name)
+            elif before[0] is not obj or not _same(before[1], state):
                 written.append(name)
         deleted = [name for name in old if name not in new]
         objects = {name: new[name][0] for name in (*read, *written) if name in new}
-        previous = {name: old[name][0] for name in (*read, *written) if name in old}
+        previous = {}
+        for name in (*read, *written):
+            if name in old:
+                was = old[name][0]() if old[name][1] is None else old[name][0]
+                if was is not None:
+                    previous[name] = was
         changed = set(written)
         before: dict[str, tuple[tuple[str, str], ...]] = {}
         for name in read:
@@ -332,6 +357,19 @@ def _loaded_names(code: str) -> frozenset[str]:
                     names.add(node.target.id)
         bound.update(_bound_by(statement))
     return frozenset(names)
+
+
+@functools.lru_cache(maxsize=256)
+def _rebound_unread(code: str) -> frozenset[str]:
+    """Names a top-level statement of the code binds unconditionally and the code never
+    loads while they hold their value from before the cell: that value is dropped by the
+    cell itself and cannot be one of its inputs."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return frozenset()
+    bound = {name for statement in tree.body for name in _bound_by(statement)}
+    return frozenset(bound - _loaded_names(code)) if bound else frozenset()
 
 
 def _bound_by(statement: ast.stmt) -> list[str]:

@@ -306,6 +306,30 @@ def test_extension_dtypes_in_place_writes(tracker, column):
     assert cell(tracker, ns, "df.iloc[0, 0] = new").written == ("df",)
 
 
+def test_a_frame_the_cell_rebinds_without_reading_is_not_held_while_it_runs(tracker, ns):
+    """A re-run ``df = …`` frees the previous ``df`` at the rebinding, as without nbgov;
+    a frame the code reads first stays held (it is an input)."""
+    import weakref
+
+    ns["_old"] = weakref.ref(ns["df"])
+    ch = cell(tracker, ns, "df = pd.DataFrame({'q': [0]})\nalive = _old() is not None\ntotal = len(df)")
+    assert ns["alive"] is False
+    assert (ch.read, ch.written) == ((), ("df",)) and "df" not in ch.previous
+    ns["_old"] = weakref.ref(ns["other"])
+    ch = cell(tracker, ns, "other = other.copy()\nalive = _old() is not None")
+    assert ns["alive"] is True and (ch.read, ch.written) == (("other",), ("other",))
+    assert ch.previous["other"] is not ch.objects["other"]
+
+
+def test_a_cell_that_stops_before_rebinding_leaves_the_frame_unwritten(tracker, ns):
+    code = "x = 1 / 0\ndf = pd.DataFrame()"
+    snap = tracker.before(ns, code)
+    with pytest.raises(ZeroDivisionError):
+        exec(compile(code, "<cell>", "exec"), ns)  # noqa: S102 - running the cell is the point
+    ch = tracker.after(snap, ns)
+    assert (ch.read, ch.written, ch.deleted) == ((), (), ())
+
+
 def test_references_are_released_after_the_cell(tracker, ns):
     snap = tracker.before(ns, "x = df")
     assert "df" in repr(snap)
