@@ -136,7 +136,8 @@ class FrameTracker:
             code: the Python source the cell will run.
 
         Returns:
-            A :class:`Snapshot` holding references to the frames until :meth:`after`.
+            A :class:`Snapshot` holding references to the frames until :meth:`after`
+            (weak ones to the frames the code rebinds without reading them).
         """
         frames = self._frames(namespace)
         if frames and code:
