@@ -13,12 +13,9 @@ from typing import Any
 MASK = "***"
 # scheme://user:password@host  → scheme://user:***@host
 _URL_PASSWORD = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^/\s:@]*:)(?P<secret>[^@/\s]+)(?=@)")
-# ?password=...&token=... in a query string
-_QUERY_SECRET = re.compile(
-    r"(?P<head>[?&;](?:password|passwd|pwd|token|access_token|api_key|apikey|secret|sig|signature)=)"
-    r"(?P<secret>[^&;#\s]+)",
-    re.IGNORECASE,
-)
+# ?password=...&token=... in a query string: a separator, one of these names, "="
+_SECRET_PARAM = r"[?&;](?:password|passwd|pwd|token|access_token|api_key|apikey|secret|sig|signature)="
+_QUERY_SECRET = re.compile(rf"(?P<head>{_SECRET_PARAM})(?P<secret>[^&;#\s]+)", re.IGNORECASE)
 _SECRET_KEY = re.compile(
     r"(?:^|_|-)?(password|passwd|pwd|secret|token|api_?key|apikey|auth|credential|private_?key)s?$",
     re.IGNORECASE,
@@ -27,9 +24,7 @@ _SECRET_KEY = re.compile(
 
 # two pre-checks, each gated on its own character: one alternation of both scans ~3x slower
 _QUICK_URL = re.compile(r"://[^/\s\"]*:[^@/\s\"]+@")
-_QUICK_QUERY = re.compile(
-    r"[?&;](?:password|passwd|pwd|token|access_token|api_key|apikey|secret|sig|signature)=", re.IGNORECASE
-)
+_QUICK_QUERY = re.compile(_SECRET_PARAM, re.IGNORECASE)
 
 
 def may_hold_secret(text: str) -> bool:
