@@ -330,7 +330,6 @@ def _inner_arrays(values: Any) -> tuple[str, ...]:
     return found
 
 
-@functools.lru_cache(maxsize=256)
 def _loaded_names(code: str) -> frozenset[str]:
     """Names whose value from before the cell the code may load.
 
@@ -342,10 +341,25 @@ def _loaded_names(code: str) -> frozenset[str]:
     ``class``); a binding inside ``if``/``for``/``try``/``with`` may not happen, so
     loads after it still count.
     """
+    return _names_of(code)[0]
+
+
+def _rebound_unread(code: str) -> frozenset[str]:
+    """Names a top-level statement of the code binds unconditionally and the code never
+    loads while they hold their value from before the cell: that value is dropped by the
+    cell itself and cannot be one of its inputs."""
+    loaded, bound = _names_of(code)
+    return bound - loaded
+
+
+@functools.lru_cache(maxsize=256)
+def _names_of(code: str) -> tuple[frozenset[str], frozenset[str]]:
+    """``(loaded, bound)``: :func:`_loaded_names`, and every name a top-level statement
+    binds unconditionally — one parse and one walk per cell source."""
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return frozenset()
+        return frozenset(), frozenset()
     names: set[str] = set()
     bound: set[str] = set()
     for statement in tree.body:
@@ -357,20 +371,7 @@ def _loaded_names(code: str) -> frozenset[str]:
                 if node.target.id not in bound:
                     names.add(node.target.id)
         bound.update(_bound_by(statement))
-    return frozenset(names)
-
-
-@functools.lru_cache(maxsize=256)
-def _rebound_unread(code: str) -> frozenset[str]:
-    """Names a top-level statement of the code binds unconditionally and the code never
-    loads while they hold their value from before the cell: that value is dropped by the
-    cell itself and cannot be one of its inputs."""
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return frozenset()
-    bound = {name for statement in tree.body for name in _bound_by(statement)}
-    return frozenset(bound - _loaded_names(code)) if bound else frozenset()
+    return frozenset(names), frozenset(bound)
 
 
 def _bound_by(statement: ast.stmt) -> list[str]:
