@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 from nbgov.capture.access import Access, DeferredFields, Location
 from nbgov.capture.hooks import Patch, argument, file_facets, location_for_path
-from nbgov.capture.profile import block_types, dtype_name
+from nbgov.capture.profile import block_types, column_labels, dtype_name
 
 MODULE = "pandas"
 
@@ -76,7 +76,7 @@ def frame_fields(obj: Any) -> tuple[tuple[str, str], ...] | None:
     if pd is None:
         return None
     if isinstance(obj, pd.DataFrame):
-        return tuple((str(c), dtype_name(t)) for c, t in zip(obj.columns.tolist(), frame_dtypes(obj)))
+        return tuple((str(c), dtype_name(t)) for c, t in zip(column_labels(obj), frame_dtypes(obj)))
     if isinstance(obj, pd.Series):
         return ((str(obj.name) if obj.name is not None else "0", str(obj.dtype)),)
     return None
