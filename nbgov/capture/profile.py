@@ -17,13 +17,15 @@ pandas' own methods at a fraction of their cost):
 * ``rowCount`` — exact.
 * ``nullCount`` — exact, over the whole column, as the library itself defines null:
   pandas counts ``None``, ``NaN`` and ``NaT`` (``isna``); polars and pyarrow count only
-  missing values (a float ``NaN`` is a value there).
+  missing values (a float ``NaN`` is a value there). Above ``exact_cells`` (see below)
+  a pandas column's count is estimated from the sample; polars and pyarrow keep it
+  exact (it is stored with their columns).
 * ``min`` / ``max`` — exact, over the whole column, for integer and float columns only
   (the facet types them as JSON numbers). Booleans, complex numbers, datetimes,
   timedeltas, strings and categoricals get none: a datetime as a bare epoch number
   would be unreadable without a unit the facet cannot carry. ``NaN`` is skipped; a
   bound that is infinite, or a column with no finite value, gets no key (JSON has no
-  infinity).
+  infinity). Above ``exact_cells``: the sample's bounds.
 * ``distinctCount`` — distinct non-null values. Exact when the frame has at most
   ``sample_rows`` rows (and always for pandas ``bool`` columns); above that it is
   *estimated* from a deterministic sample of ``sample_rows`` rows — one row drawn
@@ -37,6 +39,15 @@ pandas' own methods at a fraction of their cost):
   them, ``f1`` the values seen exactly once and ``N`` the non-null values of the whole
   column; the result is clamped to ``[d, N]``. :attr:`Profile.sampled` says so. Cells
   that cannot be hashed (lists, dicts in an object column) are compared by ``repr``.
+
+Whole-column passes cost time in proportion to the frame (≈ 0.25 ms per million 8-byte
+values and pass here, more for objects), so that a cell which changes one value of a
+huge frame would spend most of its time in nbgov. A frame of more than ``sample_rows``
+rows and more than ``exact_cells`` cells (rows × columns, :data:`EXACT_CELLS` by default)
+is therefore described from the sample alone: pandas null counts are scaled from the
+sample (``round(nulls · N / n)``, at least the nulls seen and leaving room for the
+non-nulls seen), ``min``/``max`` are the sample's, and :attr:`Profile.bounds_sampled`
+says so. Booleans' distinct counts stay exact (any/all over one byte per row).
 * ``fingerprint`` — a 128-bit BLAKE2b digest of the frame's kind, shape, column names
   and types, and of :data:`FINGERPRINT_ROWS` evenly spaced rows (index included for
   pandas; polars' own row hash, which polars does not promise to keep across its
@@ -72,6 +83,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "EXACT_CELLS",
     "FINGERPRINT_ROWS",
     "SAMPLE_ROWS",
     "block_types",
@@ -89,6 +101,9 @@ __all__ = [
 
 #: rows above which distinct counts are estimated from a sample
 SAMPLE_ROWS = 100_000
+#: cells (rows × columns) above which a sampled frame's null counts and bounds come from
+#: the sample too (whole-column passes over more would cost several ms per frame)
+EXACT_CELLS = 4_000_000
 #: evenly spaced rows hashed into a fingerprint
 FINGERPRINT_ROWS = 64
 #: directory entries looked at by :func:`profile_file` before it stops counting
@@ -109,6 +124,8 @@ class Profile:
             for a LazyFrame. Treat it as read-only.
         fingerprint: a 32-hex-digit version label (see the module docstring).
         sampled: whether ``distinctCount`` values were estimated from a sample.
+        bounds_sampled: whether null counts (pandas) and ``min``/``max`` came from that
+            sample too (a frame of more than ``exact_cells`` cells).
     """
 
     kind: str
@@ -117,6 +134,7 @@ class Profile:
     quality: dict[str, Any] = field(hash=False, repr=False)
     fingerprint: str = ""
     sampled: bool = False
+    bounds_sampled: bool = False
 
 
 @dataclass(frozen=True)
@@ -151,7 +169,8 @@ def frame_kind(obj: Any) -> str | None:
         return _kind_by_name(cls)
 
 
-def profile_frame(obj: Any, *, sample_rows: int = SAMPLE_ROWS, seed: int = 0) -> Profile:
+def profile_frame(obj: Any, *, sample_rows: int = SAMPLE_ROWS, seed: int = 0,
+                  exact_cells: int = EXACT_CELLS) -> Profile:
     """Profile a DataFrame-like object for the ``schema``, quality and version facets.
 
     Args:
@@ -159,6 +178,8 @@ def profile_frame(obj: Any, *, sample_rows: int = SAMPLE_ROWS, seed: int = 0) ->
             ``Table``/``RecordBatch``.
         sample_rows: above this many rows, distinct counts come from a sample of this size.
         seed: seed of the sample, so that profiles are reproducible.
+        exact_cells: a frame sampled for distinct counts that also has more cells than
+            this gets its null counts and bounds from the sample (see the module docstring).
 
     Returns:
         A :class:`Profile`.
@@ -170,7 +191,7 @@ def profile_frame(obj: Any, *, sample_rows: int = SAMPLE_ROWS, seed: int = 0) ->
     if kind is None:
         raise TypeError(f"cannot profile a {type(obj).__module__}.{type(obj).__qualname__}")
     sample_rows = max(int(sample_rows), 1)
-    return _PROFILERS[kind](obj, sample_rows, seed)
+    return _PROFILERS[kind](obj, sample_rows, seed, max(int(exact_cells), 0))
 
 
 def quality_facet_applicable(profile: Profile) -> bool:
@@ -328,6 +349,14 @@ def _estimate_distinct(n: int, d: int, f1: int, total: int) -> int:
     denom = n - f1 + f1 * n / total
     est = n * d / denom if denom > 0 else float(total)
     return round(min(max(est, d), total))
+
+
+def _scaled_nulls(seen: int, k: int, n: int) -> int:
+    """Nulls of ``n`` rows estimated from ``seen`` nulls among ``k`` sampled rows: at least
+    the nulls seen, and room left for the non-null values seen."""
+    if k <= 0 or seen <= 0:
+        return 0
+    return min(max(round(seen * n / k), seen), n - (k - seen))
 
 
 def _distinct_from_codes(codes: np.ndarray, total_nonnull: int, sampled: bool) -> int:
@@ -629,60 +658,76 @@ _DENSE_SPAN = 1 << 16
 _FLOAT_AS_INT = {np.dtype(np.float64): np.int64, np.dtype(np.float32): np.int32}
 
 
-def _numpy_metrics(values: Any, n: int, idx: np.ndarray | None) -> dict[str, Any] | None:
+def _numpy_metrics(values: Any, n: int, idx: np.ndarray | None, whole: bool = True) -> dict[str, Any] | None:
     """Metrics of a NumPy-backed integer, float or bool column straight from its array.
 
     Same meaning as the generic path, at a fraction of its cost: no nulls are possible in
     integer and bool arrays; floats count ``NaN`` as null (as ``isna`` does) and take
     their bounds with ``fmin``/``fmax`` reductions, which skip ``NaN``; a bool column's
     distinct count is exact (whether it holds a ``True``, whether a ``False``). Returns
-    ``None`` for other dtypes, which take the generic path.
+    ``None`` for other dtypes, which take the generic path. ``whole=False`` (with a
+    sample): a float's null count and every bound come from the sampled rows.
     """
-    import pandas as pd
-
     arr = np.asarray(values)  # the array itself, no copy
     kind = arr.dtype.kind
     if kind == "b":
         return _metrics(0, int(arr.any()) + int(not arr.all()) if n else 0, None, None)
     if kind not in "iuf":
         return None
-    # The whole-column passes come first and the sample is gathered after them, from the
-    # cache they just filled: gathering first would fetch each sampled row from memory.
-    if kind == "f":
-        lo = hi = None
-        first = arr.min() if n else None  # NaN-propagating: not NaN means no NaN at all
-        if first is not None and not np.isnan(first):
-            nulls, lo, hi = 0, first, arr.max()  # two passes, no temporary array
-        else:
-            nulls = int(np.count_nonzero(np.isnan(arr)))
-            if nulls < n:
-                lo, hi = np.fmin.reduce(arr), np.fmax.reduce(arr)
+    lo = hi = None
+    if whole or idx is None:
+        # The whole-column passes come first and the sample is gathered after them, from the
+        # cache they just filled: gathering first would fetch each sampled row from memory.
+        nulls = 0
+        if kind != "f":
+            lo, hi = (arr.min(), arr.max()) if n else (None, None)
+        elif n:
+            first = arr.min()  # NaN-propagating: not NaN means no NaN at all
+            if not np.isnan(first):
+                lo, hi = first, arr.max()  # two passes, no temporary array
+            else:
+                nulls = int(np.count_nonzero(np.isnan(arr)))
+                if nulls < n:
+                    lo, hi = np.fmin.reduce(arr), np.fmax.reduce(arr)
         part = arr.take(idx) if idx is not None else arr
         if nulls:
             part = part[~np.isnan(part)]  # a copy
-        elif idx is None:
-            part = part.copy()  # the column itself: never changed
-        part += part.dtype.type(0)  # -0.0 + 0.0 is 0.0: one zero
-        as_int = _FLOAT_AS_INT.get(part.dtype)
-        if as_int is not None:
-            part = part.view(as_int)  # bit patterns: equal for equal non-NaN floats now
-            return _metrics(nulls, _distinct_of_keys(part, n - nulls, idx is not None), lo, hi)
-    else:
-        nulls = 0
-        lo, hi = (arr.min(), arr.max()) if n else (None, None)
-        part = arr.take(idx) if idx is not None else arr
-        if n and int(hi) - int(lo) <= max(4 * part.size, _DENSE_SPAN):  # dense: count by offset
-            offsets = part - lo if part.dtype.itemsize == 8 else part.astype(np.int64) - int(lo)  # no wrap
-            counts = np.bincount(offsets.astype(np.intp, copy=False))
-            return _metrics(0, _distinct_from_counts(counts, n, idx is not None), lo, hi)
-    if part.dtype.kind in "iu":  # a sparse integer column: hashed like a float's bits
-        return _metrics(0, _distinct_of_keys(part, n, idx is not None), lo, hi)
-    codes, _ = pd.factorize(part, use_na_sentinel=True)
-    distinct = _distinct_from_codes(np.asarray(codes), n - nulls, idx is not None)
+    else:  # the sampled rows only
+        part = arr.take(idx)
+        seen = 0
+        if kind == "f":
+            missing = np.isnan(part)
+            seen = int(np.count_nonzero(missing))
+            if seen:
+                part = part[~missing]
+        nulls = _scaled_nulls(seen, idx.size, n)
+        if part.size:
+            lo, hi = part.min(), part.max()
+    distinct = _distinct_of_numbers(part, part is arr, n - nulls, idx is not None, lo, hi)
     return _metrics(nulls, distinct, lo, hi)
 
 
-def _profile_pandas(df: pd.DataFrame, sample_rows: int, seed: int) -> Profile:
+def _distinct_of_numbers(part: np.ndarray, shared: bool, total: int, sampled: bool, lo: Any, hi: Any) -> int:
+    """Distinct count of ``total`` non-null numbers from ``part`` — all of them, or the
+    sampled ones; ``NaN`` removed; ``shared``: it is the column's own array — whose
+    values lie in ``[lo, hi]``."""
+    if part.size == 0:
+        return 0
+    if part.dtype.kind == "f":
+        if shared:
+            part = part.copy()  # never change the column
+        part += part.dtype.type(0)  # -0.0 + 0.0 is 0.0: one zero
+        as_int = _FLOAT_AS_INT.get(part.dtype)
+        if as_int is None:  # float16, longdouble
+            return _distinct_from_codes(_pandas_codes(part), total, sampled)
+        part = part.view(as_int)  # bit patterns: equal for equal non-NaN floats now
+    elif int(hi) - int(lo) <= max(4 * part.size, _DENSE_SPAN):  # dense: count by offset
+        offsets = part - lo if part.dtype.itemsize == 8 else part.astype(np.int64) - int(lo)  # no wrap
+        return _distinct_from_counts(np.bincount(offsets.astype(np.intp, copy=False)), total, sampled)
+    return _distinct_of_keys(part, total, sampled)  # a sparse integer column: hashed like a float's bits
+
+
+def _profile_pandas(df: pd.DataFrame, sample_rows: int, seed: int, exact_cells: int = EXACT_CELLS) -> Profile:
     import pandas as pd
 
     n, ncols = df.shape
@@ -691,22 +736,30 @@ def _profile_pandas(df: pd.DataFrame, sample_rows: int, seed: int) -> Profile:
     fields = tuple((name, dtype_name(values.dtype)) for name, (values, _) in zip(names, columns))
     sampled = n > sample_rows
     idx = _sample_index(n, sample_rows, seed) if sampled else None
+    whole = not sampled or n * ncols <= exact_cells  # null counts and bounds over every row
 
     metrics: dict[str, Any] = {}
     for i, (name, (values, col)) in enumerate(zip(names, columns)):
         if isinstance(values, np.ndarray) or isinstance(values, pd.arrays.NumpyExtensionArray):
-            fast = _guard(_numpy_metrics, values, n, idx)
+            fast = _guard(_numpy_metrics, values, n, idx, whole)
             if fast is not None:
                 metrics[name] = fast
                 continue
         if col is None:  # a NumPy column whose fast metrics failed: the generic path, on its Series
             col = df.iloc[:, i]
             values = col.array
-        nulls = _guard(_pandas_nulls, values)
-        lo = hi = None
-        if n and _pandas_numeric(col.dtype):
-            lo, hi = _guard(col.min), _guard(col.max)
         part = values.take(idx) if idx is not None else values
+        lo = hi = None
+        if whole:
+            nulls = _guard(_pandas_nulls, values)
+            if n and _pandas_numeric(col.dtype):
+                lo, hi = _guard(col.min), _guard(col.max)
+        else:
+            seen = _guard(_pandas_nulls, part)
+            nulls = _scaled_nulls(seen, len(part), n) if seen is not None else None
+            if n and _pandas_numeric(col.dtype):
+                sample = pd.Series(part, copy=False)
+                lo, hi = _guard(sample.min), _guard(sample.max)
         nonnull = n - nulls if nulls is not None else n
         distinct = _guard(_pandas_distinct, part, nonnull, sampled)
         metrics[name] = _metrics(nulls, distinct, lo, hi)
@@ -728,11 +781,12 @@ def _profile_pandas(df: pd.DataFrame, sample_rows: int, seed: int) -> Profile:
         quality={"rowCount": int(n), "columnMetrics": metrics},
         fingerprint=_digest("pandas", shape, fields, blob),
         sampled=sampled,
+        bounds_sampled=not whole,
     )
 
 
 # --------------------------------------------------------------------------- polars
-def _profile_polars(df: Any, sample_rows: int, seed: int) -> Profile:
+def _profile_polars(df: Any, sample_rows: int, seed: int, exact_cells: int = EXACT_CELLS) -> Profile:
     import polars as pl
 
     n, ncols = df.shape
@@ -742,17 +796,19 @@ def _profile_polars(df: Any, sample_rows: int, seed: int) -> Profile:
     sampled = n > sample_rows
     idx = _sample_index(n, sample_rows, seed) if sampled else None
     taken = pl.Series("i", idx, dtype=pl.Int64) if idx is not None else None
+    whole = not sampled or n * ncols <= exact_cells  # bounds over every row (null counts are stored)
 
     metrics: dict[str, Any] = {}
     for name, s in zip(names, columns):
         dtype = s.dtype
         nulls = _guard(s.null_count)
+        part = s.gather(taken) if taken is not None else s
         lo = hi = None
         if n and (dtype.is_integer() or dtype.is_float()):
-            clean = s.fill_nan(None) if dtype.is_float() else s
+            scanned = s if whole else part
+            clean = scanned.fill_nan(None) if dtype.is_float() else scanned
             lo = _guard(clean.min)
             hi = _guard(clean.max)
-        part = s.gather(taken) if taken is not None else s
         nonnull = n - nulls if nulls is not None else n
         distinct = _guard(_polars_distinct, part, nonnull, sampled)
         metrics[name] = _metrics(nulls, distinct, lo, hi)
@@ -769,6 +825,7 @@ def _profile_polars(df: Any, sample_rows: int, seed: int) -> Profile:
         quality={"rowCount": int(n), "columnMetrics": metrics},
         fingerprint=_digest("polars", (n, ncols), fields, blob),
         sampled=sampled,
+        bounds_sampled=not whole,
     )
 
 
@@ -794,7 +851,7 @@ def _polars_distinct(s: Any, total_nonnull: int, sampled: bool) -> int:
     return _estimate_distinct(int(counts.sum()), int(counts.size), int((counts == 1).sum()), total_nonnull)
 
 
-def _profile_polars_lazy(lf: Any, sample_rows: int, seed: int) -> Profile:
+def _profile_polars_lazy(lf: Any, sample_rows: int, seed: int, exact_cells: int = EXACT_CELLS) -> Profile:
     schema = lf.collect_schema()
     names = _unique_names(schema.names())
     fields = tuple((name, str(dtype)) for name, dtype in zip(names, schema.dtypes()))
@@ -810,7 +867,7 @@ def _profile_polars_lazy(lf: Any, sample_rows: int, seed: int) -> Profile:
 
 
 # --------------------------------------------------------------------------- pyarrow
-def _profile_pyarrow(tbl: Any, sample_rows: int, seed: int) -> Profile:
+def _profile_pyarrow(tbl: Any, sample_rows: int, seed: int, exact_cells: int = EXACT_CELLS) -> Profile:
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -819,18 +876,19 @@ def _profile_pyarrow(tbl: Any, sample_rows: int, seed: int) -> Profile:
     fields = tuple((name, str(f.type)) for name, f in zip(names, tbl.schema))
     sampled = n > sample_rows
     idx = pa.array(_sample_index(n, sample_rows, seed)) if sampled else None
+    whole = not sampled or n * ncols <= exact_cells  # bounds over every row (null counts are stored)
 
     metrics: dict[str, Any] = {}
     for i, name in enumerate(names):
         col = tbl.column(i)
         typ = col.type
         nulls = int(col.null_count)
+        part = col.take(idx) if idx is not None else col
         lo = hi = None
         if n and (pa.types.is_integer(typ) or pa.types.is_floating(typ)):
-            mm = _guard(pc.min_max, col)
+            mm = _guard(pc.min_max, col if whole else part)
             if mm is not None:
                 lo, hi = mm["min"].as_py(), mm["max"].as_py()
-        part = col.take(idx) if idx is not None else col
         nonnull = n - nulls if nulls is not None else n
         distinct = _guard(_arrow_distinct, part, nonnull, sampled)
         metrics[name] = _metrics(nulls, distinct, lo, hi)
@@ -845,6 +903,7 @@ def _profile_pyarrow(tbl: Any, sample_rows: int, seed: int) -> Profile:
         quality={"rowCount": int(n), "columnMetrics": metrics},
         fingerprint=_digest("pyarrow", (n, ncols), fields, blob),
         sampled=sampled,
+        bounds_sampled=not whole,
     )
 
 

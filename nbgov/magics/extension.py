@@ -109,12 +109,12 @@ def _frame_tracker() -> Any:
     return FrameTracker()
 
 
-def _profiler(sample_rows: int) -> Any:
+def _profiler(sample_rows: int, exact_cells: int) -> Any:
     try:
         from nbgov.capture.profile import profile_frame
     except ImportError:
         return None
-    return functools.partial(profile_frame, sample_rows=sample_rows)
+    return functools.partial(profile_frame, sample_rows=sample_rows, exact_cells=exact_cells)
 
 
 # ------------------------------------------------------------------ the extension
@@ -136,8 +136,12 @@ class Nbgov(Magics):
     capture_empty_cells = Bool(help="Record cells that touched no data "
                                     "(NBGOV_CAPTURE_EMPTY_CELLS)").tag(config=True)
     profile_max_rows = Int(help="Rows above which distinct counts are estimated from a sample of this "
-                                "many rows; row, null counts and min/max stay exact "
-                                "(NBGOV_PROFILE_MAX_ROWS)").tag(config=True)
+                                "many rows; row, null counts and min/max stay exact up to "
+                                "profile_exact_max_cells (NBGOV_PROFILE_MAX_ROWS)").tag(config=True)
+    profile_exact_max_cells = Int(help="Cells (rows x columns) above which a sampled frame's null counts "
+                                       "and min/max come from the sample too, so that a cell touching a "
+                                       "huge frame does not spend most of its time in whole-column passes "
+                                       "(NBGOV_PROFILE_EXACT_MAX_CELLS)").tag(config=True)
     emit = Bool(help="Send events to the configured OpenLineage backend in the background "
                      "(NBGOV_EMIT)").tag(config=True)
     close_timeout = Float(2.0, help="Seconds unload waits for the emitter").tag(config=True)
@@ -174,6 +178,12 @@ class Nbgov(Magics):
     @default("profile_max_rows")
     def _default_profile_rows(self) -> int:
         return _env_int("NBGOV_PROFILE_MAX_ROWS", 20_000)
+
+    @default("profile_exact_max_cells")
+    def _default_profile_exact_cells(self) -> int:
+        from nbgov.capture.profile import EXACT_CELLS
+
+        return _env_int("NBGOV_PROFILE_EXACT_MAX_CELLS", EXACT_CELLS)
 
     @default("emit")
     def _default_emit(self) -> bool:
@@ -468,7 +478,7 @@ class Nbgov(Magics):
             queries=list(dict.fromkeys(a.query for a in accesses if a.query)),  # COPY: one query, two accesses
         )
         if self._profile is None:
-            self._profile = _profiler(self.profile_max_rows)
+            self._profile = _profiler(self.profile_max_rows, self.profile_exact_max_cells)
         with _access.calling():
             events = runs.cell_events(cell, self._session, profile=self._profile, report=self.guard.report)
         if self._sql is not None:
@@ -483,7 +493,7 @@ class Nbgov(Magics):
             if self._pii is not None:  # PII tags and schema notices: guarded inside, per stage
                 self._pii.after_cell(events, accesses, reshaped=stored.reshaped)
 
-    @observe("profile_max_rows")
+    @observe("profile_max_rows", "profile_exact_max_cells")
     def _rows_changed(self, change: Any) -> None:
         self._profile = None
 

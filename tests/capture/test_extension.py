@@ -127,6 +127,42 @@ def test_empty_cells_and_configuration(shell: Any, tmp_path: Path, monkeypatch: 
     assert_spec_valid(events)
 
 
+def test_profile_bounds_come_from_the_sample_above_exact_max_cells(
+        shell: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A frame above ``profile_exact_max_cells`` gets the sample's bounds; below it (or after
+    ``%config`` raises it) the whole column's, in the stored events."""
+    import numpy as np
+
+    from nbgov.capture.profile import EXACT_CELLS, sample_positions
+
+    monkeypatch.setenv("NBGOV_PROFILE_MAX_ROWS", "1000")
+    monkeypatch.setenv("NBGOV_PROFILE_EXACT_MAX_CELLS", "50000")
+    n = 40_000
+    values = np.arange(n, dtype=np.int64) * 3
+    outlier = next(i for i in range(n) if i not in set(sample_positions(n, 1000)))
+    values[outlier] = -7  # not among the sampled rows
+    pd.DataFrame({"a": values, "b": values * 0.5}).to_csv(tmp_path / "big.csv", index=False)
+    run(shell, "%load_ext nbgov")
+    ext = magics.extension_for(shell)
+    assert (ext.profile_max_rows, ext.profile_exact_max_cells) == (1000, 50_000)
+    run(shell, "import pandas as pd")
+    run(shell, "big = pd.read_csv('big.csv')")  # 80,000 cells > 50,000: bounds from the sample
+    run(shell, "%config Nbgov.profile_exact_max_cells = 100000")
+    run(shell, "again = pd.read_csv('big.csv')")  # 80,000 <= 100,000: exact
+    run(shell, "%unload_ext nbgov")
+    events = stored_events(tmp_path / "lineage.db")
+    assert_spec_valid(events)
+    bounds = []
+    for event in events:
+        for ds in event.get("inputs") or []:
+            if ds["name"].endswith("big.csv") and event["eventType"] == "COMPLETE":
+                a = ds["inputFacets"]["dataQualityMetrics"]["columnMetrics"]["a"]
+                bounds.append((a["min"], a["max"], a["nullCount"]))
+    sampled = values[sample_positions(n, 1000)]
+    assert bounds == [(int(sampled.min()), int(sampled.max()), 0), (-7, (n - 1) * 3, 0)]
+    assert int(sampled.min()) != -7 and EXACT_CELLS >= 1_000_000  # a million-row, 4-column frame stays exact
+
+
 def test_nbgov_magic(shell: Any, capsys) -> None:
     run(shell, "%load_ext nbgov")
     capsys.readouterr()

@@ -255,9 +255,11 @@ def test_numpy_columns_take_a_fast_path_with_the_generic_paths_numbers():
     nullable = df.astype({"dense": "Int64", "sparse": "Int64", "key": "Int64", "cont": "Float64", "late": "Float64",
                           "ids": "Int64", "f": "Float64",
                           "f32": "Float32", "b": "boolean", "u": "UInt64", "i8": "Int8"})
-    for sample_rows in (20_000, 10**6):  # sampled and exact
-        fast, generic = profile_frame(df, sample_rows=sample_rows), profile_frame(nullable, sample_rows=sample_rows)
-        assert cm(fast) == cm(generic), sample_rows
+    for sample_rows, exact_cells in ((20_000, 10**9), (10**6, 10**9), (20_000, 0)):  # sampled, exact, all sampled
+        fast = profile_frame(df, sample_rows=sample_rows, exact_cells=exact_cells)
+        generic = profile_frame(nullable, sample_rows=sample_rows, exact_cells=exact_cells)
+        assert cm(fast) == cm(generic), (sample_rows, exact_cells)
+        assert fast.bounds_sampled == generic.bounds_sampled == (exact_cells == 0)
         assert_quality_valid(fast)
     exact = cm(profile_frame(df, sample_rows=10**6))
     assert {c: exact[c]["distinctCount"] for c in df} == {c: df[c].nunique() for c in df}
@@ -269,6 +271,71 @@ def test_numpy_columns_take_a_fast_path_with_the_generic_paths_numbers():
     assert sampled["i8"] == {"nullCount": 0, "distinctCount": 256, "min": -128, "max": 127}
     assert sampled["b"]["distinctCount"] == 2  # bool: exact even when sampled
     assert (sampled["u"]["min"], sampled["u"]["max"]) == (int(df["u"].min()), int(df["u"].max()))
+
+
+def test_a_frame_of_more_than_exact_cells_takes_null_counts_and_bounds_from_the_sample():
+    """Whole-column passes are bounded: above ``exact_cells`` cells a sampled frame's
+    pandas null counts are scaled from the sample and its bounds are the sample's."""
+    from nbgov.capture.profile import EXACT_CELLS, sample_positions
+
+    n, k = 120_000, 3_000
+    rng = np.random.default_rng(3)
+    f = rng.normal(size=n)
+    f[rng.random(n) < 0.2] = np.nan
+    df = pd.DataFrame({"i": rng.integers(-10**9, 10**9, n), "f": f, "d": rng.integers(0, 40, n),
+                       "s": pd.Series(rng.integers(0, 500, n)).astype(str).where(rng.random(n) > 0.1)})
+    df.loc[rng.integers(n), "i"] = -(10**12)  # one extreme row: in the whole column, hardly in a sample
+    assert n * df.shape[1] <= EXACT_CELLS  # the default keeps a frame this size exact
+    exact = profile_frame(df, sample_rows=k)
+    assert exact.sampled and not exact.bounds_sampled
+    assert cm(exact)["i"]["min"] == -(10**12) and cm(exact)["f"]["nullCount"] == df["f"].isna().sum()
+
+    p = profile_frame(df, sample_rows=k, exact_cells=n * df.shape[1] - 1)
+    assert p.sampled and p.bounds_sampled and p.row_count == n
+    rows = df.iloc[sample_positions(n, k)]
+    m = cm(p)
+    for col in ("i", "f", "d"):
+        assert (m[col]["min"], m[col]["max"]) == (rows[col].min(), rows[col].max()), col
+    for col in ("f", "s"):  # nulls seen in the sample, scaled to the frame
+        seen = int(rows[col].isna().sum())
+        assert 0 < seen < k and m[col]["nullCount"] == round(seen * n / k), col
+        share = df[col].isna().mean()  # within four standard errors of a sample of k rows
+        assert abs(m[col]["nullCount"] - df[col].isna().sum()) <= 4 * n * np.sqrt(share * (1 - share) / k), col
+    assert m["i"]["nullCount"] == m["d"]["nullCount"] == 0
+    assert m["d"]["distinctCount"] == cm(exact)["d"]["distinctCount"] == 40  # no nulls: the same estimate
+    assert m["i"]["distinctCount"] == cm(exact)["i"]["distinctCount"]
+    assert profile_frame(df, sample_rows=k, exact_cells=0) == p  # deterministic
+    assert profile_frame(df, sample_rows=n, exact_cells=0).bounds_sampled is False  # not sampled: all exact
+    assert_quality_valid(p)
+
+
+@pytest.mark.parametrize("to", ["polars", "pyarrow"])
+def test_polars_and_arrow_keep_stored_null_counts_when_bounds_are_sampled(to):
+    from nbgov.capture.profile import sample_positions
+
+    n, k = 50_000, 2_000
+    df = big_frame(n)
+    obj = pl.from_pandas(df) if to == "polars" else pa.Table.from_pandas(df, preserve_index=False)
+    p = profile_frame(obj, sample_rows=k, exact_cells=0)
+    assert p.bounds_sampled
+    rows = df.iloc[sample_positions(n, k)]
+    m = cm(p)
+    assert (m["id"]["min"], m["id"]["max"]) == (rows["id"].min(), rows["id"].max()) != (0, n - 1)
+    whole = cm(profile_frame(obj, sample_rows=k))
+    assert m["f"]["nullCount"] == whole["f"]["nullCount"]  # stored with the column: exact either way
+    assert (whole["id"]["min"], whole["id"]["max"]) == (0, n - 1)
+    assert_quality_valid(p)
+
+
+def test_scaled_null_counts_stay_consistent_with_what_the_sample_saw():
+    from nbgov.capture.profile import _scaled_nulls
+
+    assert _scaled_nulls(0, 100, 10_000) == 0
+    assert _scaled_nulls(100, 100, 10_000) == 10_000
+    assert _scaled_nulls(10, 100, 10_000) == 1_000
+    assert _scaled_nulls(1, 3, 4) == 1  # round(4/3) = 1: at least the one seen
+    assert _scaled_nulls(2, 3, 3) == 2  # the one non-null seen keeps its row
+    assert _scaled_nulls(5, 0, 10) == 0
 
 
 def test_sample_positions_are_one_per_stratum_and_seeded():
@@ -561,9 +628,9 @@ def frames(draw):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(frames(), st.integers(1, 8))
-def test_profile_never_raises_on_arbitrary_frames(df, sample_rows):
-    p = profile_frame(df, sample_rows=sample_rows)
+@given(frames(), st.integers(1, 8), st.sampled_from([0, 10**9]))
+def test_profile_never_raises_on_arbitrary_frames(df, sample_rows, exact_cells):
+    p = profile_frame(df, sample_rows=sample_rows, exact_cells=exact_cells)
     assert p.row_count == len(df) and p.sampled == (len(df) > sample_rows)
     for name, metrics in cm(p).items():
         assert 0 <= metrics["nullCount"] <= len(df)
@@ -571,7 +638,7 @@ def test_profile_never_raises_on_arbitrary_frames(df, sample_rows):
         if "min" in metrics and "max" in metrics:
             assert metrics["min"] <= metrics["max"], name
     assert_quality_valid(p)
-    assert profile_frame(df, sample_rows=sample_rows) == p
+    assert profile_frame(df, sample_rows=sample_rows, exact_cells=exact_cells) == p
 
 
 @settings(max_examples=30, deadline=None)
