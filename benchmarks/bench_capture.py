@@ -28,7 +28,20 @@ Each measurement runs in its own fresh process with an in-process ``InteractiveS
   difference of the main-thread medians is the low-noise estimate of nbgov's added CPU.
   Target: at most +5 % over plain.
 
-Plain and nbgov alternate for ``--rounds`` rounds (fresh processes each time) and the
+* **control** (pipeline only) — plain IPython plus one inert ``post_run_cell`` callback that
+  captures nothing and only allocates and frees a 1 MiB array (≈ 0.02 ms). This workload
+  sits on an edge of glibc's heap trimming: whether the freed top of the heap exceeds the
+  trim threshold after the CSV reader's 28 MB buffer decides whether each run trims and
+  re-faults tens of MB. Any code that allocates after a cell can tip it, so the control
+  shows how much of a difference to plain is the allocator's reaction rather than work;
+  "added CPU over the control" is nbgov's difference to it.
+* **kernel** (``--only kernel``; also part of the pipeline run) — the same pipeline in real
+  IPython kernels (ipykernel started through jupyter_client, as a notebook server starts
+  them), one fresh kernel per mode and round: the kernel process's CPU per run, read by the
+  kernel itself from a one-line cell after each run — what a notebook user pays, with
+  ipykernel's messaging in every mode alike.
+
+Plain, the control and nbgov alternate for ``--rounds`` rounds (fresh processes each time) and the
 runs of all rounds are pooled, so that a change in the shared machine's load hits both
 alike. For nbgov the (main-thread) CPU time spent inside its own ``pre_run_cell``/``post_run_cell``
 callbacks (profiles, events, store write) is also shown, per cell; the library hooks'
@@ -43,6 +56,7 @@ interpreter. No assertion is made here: tests assert behaviour, not time.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import statistics
@@ -67,11 +81,25 @@ def _shell(mode: str):
     from IPython.core.interactiveshell import InteractiveShell
 
     shell = InteractiveShell.instance()
+    if mode == "control":
+        shell.events.register("post_run_cell", _inert_callback())
     if mode in ("nbgov", "ipyflow"):
         result = shell.run_cell(f"%load_ext {mode}")
         if result.error_in_exec or result.error_before_exec:
             raise RuntimeError(f"{mode} did not load")
     return shell
+
+
+def _inert_callback():
+    """The control's ``post_run_cell`` callback: no capture, no profile, no store — it only
+    allocates and frees one 1 MiB array (≈ 0.02 ms), as any code that runs after a cell does.
+    What the pipeline loses to it is the allocator's reaction, not work."""
+    import numpy as np
+
+    def after(result) -> None:
+        np.ones(1 << 20, np.uint8)
+
+    return after
 
 
 def _callback_timer(shell) -> list[float]:
@@ -169,6 +197,62 @@ def _child(mode: str, workload: str, cells: int, repeat: int) -> dict:
     return out
 
 
+# ----------------------------------------------------------------------------- kernel
+#: run after each measured pipeline run in a kernel: the kernel's own clocks, read inside it
+_CLOCKS = "_nbgov_bench_t.append((_nbgov_bench_time.process_time(), _nbgov_bench_time.thread_time(), _nbgov_bench_time.perf_counter()))"
+
+
+def _kernel(mode: str, args: argparse.Namespace, work: Path) -> dict | str:
+    """The pipeline in a real IPython kernel (ipykernel, started by jupyter_client as a
+    notebook server would): CPU of the whole kernel process and of its main thread per run,
+    read by the kernel itself between runs, so messaging and IPython's own per-cell work are
+    in every mode's figure alike (and, with nbgov, its work on the one-line clock cell)."""
+    import ast
+
+    from nbgov.quickstart import _kernel_manager
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NBGOV_", "OPENLINEAGE"))}
+    env.update(NBGOV_STORE=str(work / f"{mode}-kernel.db"), NBGOV_EMIT="0",
+               NBGOV_PROFILE_MAX_ROWS=str(args.profile_rows))
+    env.update(item.split("=", 1) for item in args.set)
+    km = _kernel_manager()
+    km.start_kernel(env=env, cwd=str(work))
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=120)
+
+        def run(code: str, **kw) -> dict:
+            reply = kc.execute_interactive(code, timeout=300, output_hook=lambda msg: None, **kw)
+            if reply["content"]["status"] != "ok":
+                raise RuntimeError(f"{mode}: {reply['content'].get('ename')}: {reply['content'].get('evalue')}")
+            return reply["content"]
+
+        run("import pandas as pd, time as _nbgov_bench_time; _nbgov_bench_t = []")
+        if mode == "control":
+            run(inspect.getsource(_inert_callback)
+                + "get_ipython().events.register('post_run_cell', _inert_callback())")
+        elif mode == "nbgov":
+            run("%load_ext nbgov")
+        for _ in range(2):
+            run(PIPELINE)
+        run(_CLOCKS)
+        for _ in range(args.repeat):
+            run(PIPELINE)
+            run(_CLOCKS)
+        got = run("", user_expressions={"t": "__import__('json').dumps(_nbgov_bench_t)"})["user_expressions"]["t"]
+        clocks = json.loads(ast.literal_eval(got["data"]["text/plain"]))
+    except Exception as exc:  # noqa: BLE001 - reported in the table, the other modes still run
+        return f"failed: {exc}"
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    steps = list(zip(clocks, clocks[1:]))
+    return {"cpu_ms": [(b[0] - a[0]) * 1000 for a, b in steps],
+            "main_ms": [(b[1] - a[1]) * 1000 for a, b in steps],
+            "wall_ms": [(b[2] - a[2]) * 1000 for a, b in steps]}
+
+
 # ----------------------------------------------------------------------------- parent
 def _run(python: str, mode: str, workload: str, args: argparse.Namespace, work: Path) -> dict | str:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NBGOV_", "OPENLINEAGE"))}
@@ -199,13 +283,15 @@ def _pool(results: list[dict | str]) -> dict | str:
 def _measure(args: argparse.Namespace, work: Path, workload: str) -> dict[str, dict | str]:
     """Pooled samples per mode; plain and nbgov alternate, the peer's pair after them."""
     me = sys.executable
-    runs: dict[str, list] = {"plain": [], "nbgov": [], "ipyflow": [], "plain (peer)": []}
+    runs: dict[str, list] = {"plain": [], "control": [], "nbgov": [], "ipyflow": [], "plain (peer)": []}
     peer = args.peer_python
     if peer is None:
         probe = subprocess.run([me, "-c", "import ipyflow"], capture_output=True, check=False)
         peer = me if probe.returncode == 0 else None
     for _ in range(args.rounds):
         runs["plain"].append(_run(me, "plain", workload, args, work))
+        if workload == "pipeline":
+            runs["control"].append(_run(me, "control", workload, args, work))
         runs["nbgov"].append(_run(me, "nbgov", workload, args, work))
         if peer is not None:
             runs["ipyflow"].append(_run(peer, "ipyflow", workload, args, work))
@@ -250,16 +336,20 @@ def _print_pipeline(res: dict[str, dict | str]) -> None:
             print(line)
         if "callbacks_cpu_ms" in r:
             print(f"  {'':13} in nbgov's cell callbacks, CPU ms  {_fmt(r['callbacks_cpu_ms'])}")
-        if mode == "nbgov" and not isinstance(base, str):
+        if mode in ("nbgov", "control") and not isinstance(base, str):
             # nbgov works on the main thread only (no delivery thread here): its added CPU is the
             # main thread's difference, free of the readers' and writers' thread-pool noise
             _print_added("main-thread", r["main_ms"], base["main_ms"], base["cpu_ms"])
+        control = res.get("control")
+        if mode == "nbgov" and isinstance(control, dict) and not isinstance(base, str):
+            _print_added("main-thread", r["main_ms"], control["main_ms"], base["cpu_ms"], " over the control")
 
 
-def _print_added(label: str, nbgov: list[float], plain: list[float], plain_cpu: list[float]) -> None:
+def _print_added(label: str, nbgov: list[float], plain: list[float], plain_cpu: list[float],
+                 against: str = "") -> None:
     """nbgov's added CPU as a median difference, in ms and as a share of plain's median CPU."""
     added = statistics.median(nbgov) - statistics.median(plain)
-    print(f"  {'':13} added CPU ({label} median difference) {added:.2f} ms = "
+    print(f"  {'':13} added CPU{against} ({label} median difference) {added:.2f} ms = "
           f"{added / statistics.median(plain_cpu) * 100:+.1f} % of plain's median CPU")
 
 
@@ -294,7 +384,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile-rows", type=int, default=20_000)  # the extension's default
     parser.add_argument("--peer-python", help="an interpreter where ipyflow is installed")
-    parser.add_argument("--only", choices=("trivial", "pipeline", "reruns"))  # pipeline includes the paired run
+    parser.add_argument("--only", choices=("trivial", "pipeline", "kernel", "reruns"))  # pipeline: + paired, kernel
     parser.add_argument("--set", action="append", default=[], metavar="NBGOV_X=VALUE",
                         help="an environment variable for every measured process (repeatable), "
                              "e.g. NBGOV_CLASSIFY_OUTPUTS=0")
@@ -331,6 +421,15 @@ def main() -> None:
             print(f"the same pipeline in one process per round, nbgov loaded / unloaded in alternating "
                   f"blocks of 3 runs ({args.rounds} process(es)):")
             _print_paired(paired)
+        if args.only in (None, "pipeline", "kernel"):
+            kernels: dict[str, list] = {"plain": [], "control": [], "nbgov": []}
+            for _ in range(args.rounds):
+                for mode, results in kernels.items():
+                    results.append(_kernel(mode, args, work))
+            print(f"the same pipeline in real IPython kernels (ipykernel; a fresh kernel per mode and round, "
+                  f"{args.repeat} runs x {args.rounds} kernel(s); CPU of the kernel process per run, read "
+                  f"inside it):")
+            _print_pipeline({mode: _pool(results) for mode, results in kernels.items()})
         if args.only == "reruns":  # not in the default run: it takes a while
             pd.DataFrame({"a": np.arange(1000), "b": np.arange(1000) * 0.5}).to_csv(work / "small.csv", index=False)
             print(f"one small cell (1,000-row CSV -> new column -> parquet) re-run {args.cells} times: "
