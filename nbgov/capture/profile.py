@@ -91,6 +91,7 @@ __all__ = [
     "column_labels_of",
     "dtype_name",
     "sample_positions",
+    "whole_column_bounds",
     "FileVersion",
     "Profile",
     "frame_kind",
@@ -192,6 +193,14 @@ def profile_frame(obj: Any, *, sample_rows: int = SAMPLE_ROWS, seed: int = 0,
         raise TypeError(f"cannot profile a {type(obj).__module__}.{type(obj).__qualname__}")
     sample_rows = max(int(sample_rows), 1)
     return _PROFILERS[kind](obj, sample_rows, seed, max(int(exact_cells), 0))
+
+
+def whole_column_bounds(rows: int, columns: int, *, sample_rows: int = SAMPLE_ROWS,
+                        exact_cells: int = EXACT_CELLS) -> bool:
+    """Whether :func:`profile_frame` takes null counts and ``min``/``max`` over every row of a
+    frame of this shape (else from its sample): a frame of at most ``sample_rows`` rows, or
+    of at most ``exact_cells`` cells."""
+    return rows <= max(int(sample_rows), 1) or rows * columns <= exact_cells
 
 
 def quality_facet_applicable(profile: Profile) -> bool:
@@ -736,7 +745,7 @@ def _profile_pandas(df: pd.DataFrame, sample_rows: int, seed: int, exact_cells: 
     fields = tuple((name, dtype_name(values.dtype)) for name, (values, _) in zip(names, columns))
     sampled = n > sample_rows
     idx = _sample_index(n, sample_rows, seed) if sampled else None
-    whole = not sampled or n * ncols <= exact_cells  # null counts and bounds over every row
+    whole = whole_column_bounds(n, ncols, sample_rows=sample_rows, exact_cells=exact_cells)
 
     metrics: dict[str, Any] = {}
     for i, (name, (values, col)) in enumerate(zip(names, columns)):
@@ -796,7 +805,7 @@ def _profile_polars(df: Any, sample_rows: int, seed: int, exact_cells: int = EXA
     sampled = n > sample_rows
     idx = _sample_index(n, sample_rows, seed) if sampled else None
     taken = pl.Series("i", idx, dtype=pl.Int64) if idx is not None else None
-    whole = not sampled or n * ncols <= exact_cells  # bounds over every row (null counts are stored)
+    whole = whole_column_bounds(n, ncols, sample_rows=sample_rows, exact_cells=exact_cells)  # null counts: stored
 
     metrics: dict[str, Any] = {}
     for name, s in zip(names, columns):
@@ -876,7 +885,7 @@ def _profile_pyarrow(tbl: Any, sample_rows: int, seed: int, exact_cells: int = E
     fields = tuple((name, str(f.type)) for name, f in zip(names, tbl.schema))
     sampled = n > sample_rows
     idx = pa.array(_sample_index(n, sample_rows, seed)) if sampled else None
-    whole = not sampled or n * ncols <= exact_cells  # bounds over every row (null counts are stored)
+    whole = whole_column_bounds(n, ncols, sample_rows=sample_rows, exact_cells=exact_cells)  # null counts: stored
 
     metrics: dict[str, Any] = {}
     for i, name in enumerate(names):

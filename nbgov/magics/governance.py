@@ -55,7 +55,8 @@ _NAMED_COLUMNS = 3
 def classify_frame(frame: Any, metrics: Mapping[str, Any] | None = None) -> Any:
     """``classify_pii`` of an output frame, row-sampled above :data:`ROW_SAMPLE`.
 
-    *metrics* (the frame's whole-column ``columnMetrics`` from its quality facet) rule
+    *metrics* (the frame's ``columnMetrics`` from its quality facet, bounds taken over every
+    row — never a sample's: see ``whole_column_bounds``) rule
     out bool columns and numeric columns whose bounds no numeric info type reaches before
     any row is sampled: the report is the one ``classify_pii`` gives, cheaper.
     """
@@ -208,8 +209,19 @@ class PiiMagics(Magics):
             key = dataset_for(access.location, job_namespace=job_namespace, notebook=notebook)
             if key in written:  # a location whose naming failed was left out of the event
                 quality = ((written[key].get("facets") or {}).get("dataQualityMetrics") or {})
-                out.append((key[0], key[1], access.obj, quality.get("columnMetrics")))
+                metrics = quality.get("columnMetrics") if self._whole_bounds(access.obj) else None
+                out.append((key[0], key[1], access.obj, metrics))
         return out
+
+    def _whole_bounds(self, frame: Any) -> bool:
+        """Whether the profile took the frame's bounds over every row: only such bounds may
+        rule a column out of classification (a sample's could miss the rows it would flag)."""
+        from nbgov.capture.profile import whole_column_bounds
+
+        ext = self.extension
+        rows, columns = frame.shape
+        return whole_column_bounds(rows, columns, sample_rows=ext.profile_max_rows,
+                                   exact_cells=ext.profile_exact_max_cells)
 
     def _classify_outputs(self, end: Mapping[str, Any], accesses: Iterable[Access]) -> None:
         store = self.extension._open_store()

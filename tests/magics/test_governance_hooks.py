@@ -209,6 +209,32 @@ def test_numeric_pii_is_still_found_when_bounds_rule_out_the_small_columns(nb: A
         "nbgov: PII in calls.parquet: phone (PHONE_NUMBER, PII) — tagged; see %pii calls.parquet"]
 
 
+def test_bounds_taken_from_a_sample_never_rule_a_column_out(shell: Any, tmp_path: Path, capsys,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above ``profile_exact_max_cells`` a frame's bounds are its sample's: the rows they
+    miss can hold card numbers, so they must not rule the column out of classification."""
+    import numpy as np
+
+    from nbgov.capture.profile import sample_positions
+
+    monkeypatch.setenv("NBGOV_PROFILE_MAX_ROWS", "1000")
+    monkeypatch.setenv("NBGOV_PROFILE_EXACT_MAX_CELLS", "100")
+    n = 5000
+    cards = np.array([4111111111111111, 5500000000000004, 340000000000009, 4012888888881881] * (n // 4))
+    cards[sample_positions(n, 1000)] = 7  # the profile's sample sees small numbers only
+    shell.user_ns["cards"] = cards
+    run(shell, "%load_ext nbgov")
+    run(shell, "import pandas as pd")
+    capsys.readouterr()
+    run(shell, "pd.DataFrame({'n': cards}).to_parquet('cards.parquet')")
+    assert _notices(capsys.readouterr().err) == [
+        "nbgov: PII in cards.parquet: n (CREDIT_CARD_NUMBER, PII.Sensitive) — tagged; see %pii cards.parquet"]
+    run(shell, "%unload_ext nbgov")
+    (written,) = [d for e in stored_events(tmp_path / "lineage.db") for d in e.get("outputs") or ()
+                  if d["name"].endswith("cards.parquet")]
+    assert written["facets"]["dataQualityMetrics"]["columnMetrics"]["n"]["max"] == 7  # the sample's bounds
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_bounds_shortcut_gives_the_classifiers_own_report(seed: int) -> None:
     """The notebook path skips columns by their profiled bounds; its report must be the one
