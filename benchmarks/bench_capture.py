@@ -28,6 +28,10 @@ Each measurement runs in its own fresh process with an in-process ``InteractiveS
   difference of the main-thread medians is the low-noise estimate of nbgov's added CPU.
   Target: at most +5 % over plain.
 
+* **edits** (``--only edits``) — small edits (a column assignment, one value through
+  ``.loc``) to a ``--edit-rows`` x 5 float frame, process CPU per cell: cells whose own
+  cost is small, so that any work nbgov does in proportion to the frame would dominate
+  them (its whole-column passes stop at ``Nbgov.profile_exact_max_cells``).
 * **control** (pipeline only) — plain IPython plus one inert ``post_run_cell`` callback that
   captures nothing and only allocates and frees a 1 MiB array (≈ 0.02 ms). This workload
   sits on an edge of glibc's heap trimming: whether the freed top of the heap exceeds the
@@ -150,10 +154,12 @@ def _paired(repeat: int) -> dict:
     return out
 
 
-def _child(mode: str, workload: str, cells: int, repeat: int) -> dict:
+def _child(mode: str, workload: str, cells: int, repeat: int, rows: int = 0) -> dict:
     if workload == "paired":
         return _paired(repeat)
     shell = _shell(mode)
+    if workload == "edits":
+        return _edits(shell, rows, repeat)
     spent = _callback_timer(shell) if mode == "nbgov" else None
     if workload == "trivial":
         shell.run_cell("x = 1")
@@ -194,6 +200,28 @@ def _child(mode: str, workload: str, cells: int, repeat: int) -> dict:
     out = {"cpu_ms": cpu, "main_ms": main, "wall_ms": wall}
     if hooks:
         out["callbacks_cpu_ms"] = hooks
+    return out
+
+
+#: cells that change a large frame a little: their own cost is small, so any work nbgov does
+#: in proportion to the frame's size would dominate them
+EDITS = {"column assignment": "df['a'] = {i}.0", "one-value edit": "df.loc[{i}, 'b'] = 2.0"}
+
+
+def _edits(shell, rows: int, repeat: int) -> dict:
+    """Process CPU per cell of small edits to a ``rows`` x 5 float frame (made before the
+    measurement; nbgov, when loaded, sees it changed in place by every cell)."""
+    shell.run_cell(f"import numpy as np, pandas as pd\n"
+                   f"df = pd.DataFrame(np.random.default_rng(0).random(({rows}, 5)), columns=list('abcde'))")
+    out: dict[str, list[float]] = {}
+    for label, code in EDITS.items():
+        shell.run_cell(code.format(i=0))
+        for i in range(1, repeat + 1):
+            c0 = time.process_time()
+            result = shell.run_cell(code.format(i=i))
+            out.setdefault(label, []).append((time.process_time() - c0) * 1000)
+            if result.error_in_exec:
+                raise result.error_in_exec
     return out
 
 
@@ -260,7 +288,7 @@ def _run(python: str, mode: str, workload: str, args: argparse.Namespace, work: 
                NBGOV_PROFILE_MAX_ROWS=str(args.profile_rows))
     env.update(item.split("=", 1) for item in args.set)
     cmd = [python, os.path.abspath(__file__), "--child", mode, workload, "--cells", str(args.cells),
-           "--repeat", str(args.repeat)]
+           "--repeat", str(args.repeat), "--edit-rows", str(args.edit_rows)]
     proc = subprocess.run(cmd, check=False, cwd=work, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         if mode == "ipyflow" and ("No module named" in proc.stderr or "did not load" in proc.stderr):
@@ -293,7 +321,7 @@ def _measure(args: argparse.Namespace, work: Path, workload: str) -> dict[str, d
         if workload == "pipeline":
             runs["control"].append(_run(me, "control", workload, args, work))
         runs["nbgov"].append(_run(me, "nbgov", workload, args, work))
-        if peer is not None:
+        if peer is not None and workload != "edits":
             runs["ipyflow"].append(_run(peer, "ipyflow", workload, args, work))
             if peer != me:
                 runs["plain (peer)"].append(_run(peer, "plain", workload, args, work))
@@ -384,7 +412,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile-rows", type=int, default=20_000)  # the extension's default
     parser.add_argument("--peer-python", help="an interpreter where ipyflow is installed")
-    parser.add_argument("--only", choices=("trivial", "pipeline", "kernel", "reruns"))  # pipeline: + paired, kernel
+    parser.add_argument("--only", choices=("trivial", "pipeline", "kernel", "reruns", "edits"))  # pipeline: + paired, kernel
+    parser.add_argument("--edit-rows", type=int, default=10_000_000, help="rows of the frame --only edits changes")
     parser.add_argument("--set", action="append", default=[], metavar="NBGOV_X=VALUE",
                         help="an environment variable for every measured process (repeatable), "
                              "e.g. NBGOV_CLASSIFY_OUTPUTS=0")
@@ -392,7 +421,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         mode, workload = args.child
-        print(json.dumps(_child(mode, workload, args.cells, args.repeat)))
+        print(json.dumps(_child(mode, workload, args.cells, args.repeat, args.edit_rows)))
         return
     import numpy as np
     import pandas as pd
@@ -430,6 +459,21 @@ def main() -> None:
                   f"{args.repeat} runs x {args.rounds} kernel(s); CPU of the kernel process per run, read "
                   f"inside it):")
             _print_pipeline({mode: _pool(results) for mode, results in kernels.items()})
+        if args.only == "edits":  # not in the default run: 400 MB per process
+            print(f"small edits to a {args.edit_rows:,} x 5 float frame: process CPU ms per cell, median of "
+                  f"{args.repeat} cells x {args.rounds} process(es) per mode")
+            res = _measure(args, work, "edits")
+            for label in EDITS:
+                base = res["plain"]
+                for mode in ("plain", "nbgov"):
+                    r = res[mode]
+                    if isinstance(r, str):
+                        print(f"  {label:18} {mode:6} {r}")
+                        continue
+                    med = statistics.median(r[label])
+                    extra = "" if mode == "plain" or isinstance(base, str) else \
+                        f"  ({med - statistics.median(base[label]):+.1f} ms vs plain)"
+                    print(f"  {label:18} {mode:6} {med:8.1f}{extra}")
         if args.only == "reruns":  # not in the default run: it takes a while
             pd.DataFrame({"a": np.arange(1000), "b": np.arange(1000) * 0.5}).to_csv(work / "small.csv", index=False)
             print(f"one small cell (1,000-row CSV -> new column -> parquet) re-run {args.cells} times: "
