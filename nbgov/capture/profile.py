@@ -39,6 +39,13 @@ pandas' own methods at a fraction of their cost):
   them, ``f1`` the values seen exactly once and ``N`` the non-null values of the whole
   column; the result is clamped to ``[d, N]``. :attr:`Profile.sampled` says so. Cells
   that cannot be hashed (lists, dicts in an object column) are compared by ``repr``.
+* ``fingerprint`` — a 128-bit BLAKE2b digest of the frame's kind, shape, column names
+  and types, and of :data:`FINGERPRINT_ROWS` evenly spaced rows (index included for
+  pandas; polars' own row hash, which polars does not promise to keep across its
+  versions). Equal frames have equal fingerprints; a frame of at most
+  :data:`FINGERPRINT_ROWS` rows changes fingerprint on any cell edit, a larger one only
+  when the edit hits a fingerprinted row or changes the shape or types. It is a
+  version label, never a full hash of the data.
 
 Whole-column passes cost time in proportion to the frame (≈ 0.25 ms per million 8-byte
 values and pass here, more for objects), so that a cell which changes one value of a
@@ -48,13 +55,6 @@ is therefore described from the sample alone: pandas null counts are scaled from
 sample (``round(nulls · N / n)``, at least the nulls seen and leaving room for the
 non-nulls seen), ``min``/``max`` are the sample's, and :attr:`Profile.bounds_sampled`
 says so. Booleans' distinct counts stay exact (any/all over one byte per row).
-* ``fingerprint`` — a 128-bit BLAKE2b digest of the frame's kind, shape, column names
-  and types, and of :data:`FINGERPRINT_ROWS` evenly spaced rows (index included for
-  pandas; polars' own row hash, which polars does not promise to keep across its
-  versions). Equal frames have equal fingerprints; a frame of at most
-  :data:`FINGERPRINT_ROWS` rows changes fingerprint on any cell edit, a larger one only
-  when the edit hits a fingerprinted row or changes the shape or types. It is a
-  version label, never a full hash of the data.
 
 Column names are made readable and unique, identically in ``fields`` and in
 ``columnMetrics``: non-string names become ``str(name)``, pandas ``MultiIndex`` columns
