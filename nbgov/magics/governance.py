@@ -209,19 +209,23 @@ class PiiMagics(Magics):
             key = dataset_for(access.location, job_namespace=job_namespace, notebook=notebook)
             if key in written:  # a location whose naming failed was left out of the event
                 quality = ((written[key].get("facets") or {}).get("dataQualityMetrics") or {})
-                metrics = quality.get("columnMetrics") if self._whole_bounds(access.obj) else None
+                metrics = quality.get("columnMetrics") if self._bounds_cover(access.obj) else None
                 out.append((key[0], key[1], access.obj, metrics))
         return out
 
-    def _whole_bounds(self, frame: Any) -> bool:
-        """Whether the profile took the frame's bounds over every row: only such bounds may
-        rule a column out of classification (a sample's could miss the rows it would flag)."""
+    def _bounds_cover(self, frame: Any) -> bool:
+        """Whether the profile's bounds cover every row the classifier will look at, so that
+        they may rule a column out of classification: bounds over every row, or bounds of
+        the very sample :func:`classify_frame` classifies (same size, same seed). A
+        sample's bounds could otherwise miss the rows the classifier would flag."""
         from nbgov.capture.profile import whole_column_bounds
 
         ext = self.extension
         rows, columns = frame.shape
-        return whole_column_bounds(rows, columns, sample_rows=ext.profile_max_rows,
-                                   exact_cells=ext.profile_exact_max_cells)
+        if whole_column_bounds(rows, columns, sample_rows=ext.profile_max_rows,
+                               exact_cells=ext.profile_exact_max_cells):
+            return True
+        return rows > ROW_SAMPLE and ext.profile_max_rows == ROW_SAMPLE  # both: sample_positions(rows, ROW_SAMPLE)
 
     def _classify_outputs(self, end: Mapping[str, Any], accesses: Iterable[Access]) -> None:
         store = self.extension._open_store()

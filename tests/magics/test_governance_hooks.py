@@ -235,6 +235,44 @@ def test_bounds_taken_from_a_sample_never_rule_a_column_out(shell: Any, tmp_path
     assert written["facets"]["dataQualityMetrics"]["columnMetrics"]["n"]["max"] == 7  # the sample's bounds
 
 
+def test_bounds_of_the_classifiers_own_sample_still_rule_columns_out(shell: Any, tmp_path: Path, capsys,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the default sample size the profile samples exactly the rows the classifier
+    classifies, so their bounds may skip a column: planted cards outside those rows are
+    seen by neither (the classifier's own report), cards inside them by both."""
+    import numpy as np
+
+    from nbgov.capture.profile import sample_positions
+    from nbgov.governance import classify_pii
+    from nbgov.magics.governance import ROW_SAMPLE, PiiMagics, classify_frame
+
+    monkeypatch.setenv("NBGOV_PROFILE_EXACT_MAX_CELLS", "0")  # bounds from the sample
+    n = 3 * ROW_SAMPLE
+    inside = np.zeros(n, dtype=bool)
+    inside[sample_positions(n, ROW_SAMPLE)] = True
+    small = np.arange(n) % 97
+    shell.user_ns["hidden"] = np.where(inside, small, 4111111111111111)  # cards only outside the sample
+    shell.user_ns["shown"] = np.where(inside, 4111111111111111, small)  # cards only inside it
+    calls = []
+    real = PiiMagics._classify
+
+    def spy(self, frame, metrics=None):
+        calls.append(metrics)
+        return real(self, frame, metrics)
+
+    monkeypatch.setattr(PiiMagics, "_classify", spy)
+    run(shell, "%load_ext nbgov")
+    run(shell, "import pandas as pd")
+    capsys.readouterr()
+    run(shell, "a = pd.DataFrame({'n': hidden})")
+    run(shell, "b = pd.DataFrame({'n': shown})")
+    notices = _notices(capsys.readouterr().err)
+    assert len(notices) == 1 and notices[0].startswith("nbgov: PII in b: n (CREDIT_CARD_NUMBER")
+    assert calls[0] is not None and calls[0]["n"]["max"] == 96  # the sample's bounds were used
+    frame = shell.user_ns["a"]
+    assert classify_frame(frame, calls[0]).findings == classify_pii(frame.iloc[sample_positions(n, ROW_SAMPLE)]).findings == ()
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_bounds_shortcut_gives_the_classifiers_own_report(seed: int) -> None:
     """The notebook path skips columns by their profiled bounds; its report must be the one
