@@ -103,8 +103,8 @@ __all__ = [
 #: rows above which distinct counts are estimated from a sample
 SAMPLE_ROWS = 100_000
 #: cells (rows × columns) above which a sampled frame's null counts and bounds come from
-#: the sample too (whole-column passes over more would cost several ms per frame)
-EXACT_CELLS = 4_000_000
+#: the sample too: whole-column passes over at most this many values cost ≈ 0.5 ms here
+EXACT_CELLS = 1_000_000
 #: evenly spaced rows hashed into a fingerprint
 FINGERPRINT_ROWS = 64
 #: directory entries looked at by :func:`profile_file` before it stops counting

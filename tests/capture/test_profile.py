@@ -191,8 +191,8 @@ def big_frame(n: int) -> pd.DataFrame:
 def test_big_frame_is_sampled_with_exact_counts_and_bounded_estimates():
     n = 200_000
     df = big_frame(n)
-    p = profile_frame(df, sample_rows=20_000)
-    assert p.sampled and p.row_count == n and p.quality["rowCount"] == n
+    p = profile_frame(df, sample_rows=20_000, exact_cells=n * df.shape[1])  # bounds over every row
+    assert p.sampled and not p.bounds_sampled and p.row_count == n and p.quality["rowCount"] == n
     m = cm(p)
     # exact over the whole frame
     assert m["id"]["min"] == 0 and m["id"]["max"] == n - 1
@@ -264,7 +264,7 @@ def test_numpy_columns_take_a_fast_path_with_the_generic_paths_numbers():
     exact = cm(profile_frame(df, sample_rows=10**6))
     assert {c: exact[c]["distinctCount"] for c in df} == {c: df[c].nunique() for c in df}
     assert exact["f"]["nullCount"] == df["f"].isna().sum() and exact["b"] == {"nullCount": 0, "distinctCount": 2}
-    sampled = cm(profile_frame(df, sample_rows=20_000))
+    sampled = cm(profile_frame(df, sample_rows=20_000, exact_cells=10**9))  # distinct sampled, bounds exact
     assert sampled["key"]["distinctCount"] == n and sampled["dense"]["distinctCount"] == 100
     assert sampled["cont"]["distinctCount"] == n  # all distinct in the sample: estimated as all distinct
     assert 100 < sampled["late"]["distinctCount"] < exact["late"]["distinctCount"] * 3
