@@ -55,8 +55,9 @@ _NAMED_COLUMNS = 3
 def classify_frame(frame: Any, metrics: Mapping[str, Any] | None = None) -> Any:
     """``classify_pii`` of an output frame, row-sampled above :data:`ROW_SAMPLE`.
 
-    *metrics* (the frame's ``columnMetrics`` from its quality facet, bounds taken over every
-    row — never a sample's: see ``whole_column_bounds``) rule
+    *metrics* (the frame's ``columnMetrics`` from its quality facet, with bounds that cover
+    every row classified here: over all rows, or over this very sample — see
+    ``PiiMagics._bounds_cover``) rule
     out bool columns and numeric columns whose bounds no numeric info type reaches before
     any row is sampled: the report is the one ``classify_pii`` gives, cheaper.
     """

@@ -160,7 +160,7 @@ def test_profile_bounds_come_from_the_sample_above_exact_max_cells(
                 bounds.append((a["min"], a["max"], a["nullCount"]))
     sampled = values[sample_positions(n, 1000)]
     assert bounds == [(int(sampled.min()), int(sampled.max()), 0), (-7, (n - 1) * 3, 0)]
-    assert int(sampled.min()) != -7 and EXACT_CELLS >= 1_000_000  # a million-row, 4-column frame stays exact
+    assert int(sampled.min()) != -7 and EXACT_CELLS >= 1_000_000  # a 250,000-row, 4-column frame stays exact by default
 
 
 def test_nbgov_magic(shell: Any, capsys) -> None:

@@ -211,8 +211,9 @@ def test_numeric_pii_is_still_found_when_bounds_rule_out_the_small_columns(nb: A
 
 def test_bounds_taken_from_a_sample_never_rule_a_column_out(shell: Any, tmp_path: Path, capsys,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    """Above ``profile_exact_max_cells`` a frame's bounds are its sample's: the rows they
-    miss can hold card numbers, so they must not rule the column out of classification."""
+    """Above ``profile_exact_max_cells`` a frame's bounds are its sample's; when the classifier
+    looks at other rows than that sample (here: all 5,000), the rows the bounds miss can hold
+    card numbers, so they must not rule the column out of classification."""
     import numpy as np
 
     from nbgov.capture.profile import sample_positions
