@@ -61,6 +61,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import itertools
 import json
 import os
 import statistics
@@ -275,7 +276,7 @@ def _kernel(mode: str, args: argparse.Namespace, work: Path) -> dict | str:
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
-    steps = list(zip(clocks, clocks[1:]))
+    steps = list(itertools.pairwise(clocks))
     return {"cpu_ms": [(b[0] - a[0]) * 1000 for a, b in steps],
             "main_ms": [(b[1] - a[1]) * 1000 for a, b in steps],
             "wall_ms": [(b[2] - a[2]) * 1000 for a, b in steps]}
