@@ -45,6 +45,15 @@ Each measurement runs in its own fresh process with an in-process ``InteractiveS
   kernel itself from a one-line cell after each run — what a notebook user pays, with
   ipykernel's messaging in every mode alike.
 
+**Allocator regimes** (``--malloc``, pipeline and kernel sections). Under glibc's default
+settings this workload frees about 32 MB at the top of the heap per run, right at the
+dynamic trim threshold: whether it is returned to the system and faulted in again on the
+next run (≈ 31 MB through ``brk`` per run, plain included) turns on a few hundred KB of
+other allocations, so any code that runs after a cell moves the figures by up to ±2 %
+(see the control). The same sections then run again with the trimming pinned for every
+mode alike (``PINNED_MALLOC``: freed memory stays in the heap), where the control costs
+nothing and the difference is the work nbgov adds. ``--malloc default|pinned`` runs one.
+
 Plain, the control and nbgov alternate for ``--rounds`` rounds (fresh processes each time) and the
 runs of all rounds are pooled, so that a change in the shared machine's load hits both
 alike. For nbgov the (main-thread) CPU time spent inside its own ``pre_run_cell``/``post_run_cell``
@@ -243,7 +252,7 @@ def _kernel(mode: str, args: argparse.Namespace, work: Path) -> dict | str:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NBGOV_", "OPENLINEAGE"))}
     env.update(NBGOV_STORE=str(work / f"{mode}-kernel.db"), NBGOV_EMIT="0",
                NBGOV_PROFILE_MAX_ROWS=str(args.profile_rows))
-    env.update(item.split("=", 1) for item in args.set)
+    env.update(_measured_env(args))
     km = _kernel_manager()
     km.start_kernel(env=env, cwd=str(work))
     kc = km.client()
@@ -283,11 +292,26 @@ def _kernel(mode: str, args: argparse.Namespace, work: Path) -> dict | str:
 
 
 # ----------------------------------------------------------------------------- parent
+#: glibc malloc with its heap trimming pinned: freed memory stays in the heap (no trim below
+#: 1 GiB of free top) and blocks up to 64 MiB come from the heap, not from fresh mappings
+PINNED_MALLOC = {"MALLOC_TRIM_THRESHOLD_": str(1 << 30), "MALLOC_MMAP_THRESHOLD_": str(64 << 20)}
+#: ``--malloc`` → the allocator settings of each measured regime, in the order they run
+MALLOC_REGIMES = {"default": [{}], "pinned": [PINNED_MALLOC], "both": [{}, PINNED_MALLOC]}
+
+
+def _measured_env(args: argparse.Namespace) -> dict[str, str]:
+    """Environment variables for every measured process of every mode alike: the current
+    allocator regime's, then ``--set``'s."""
+    env = dict(getattr(args, "malloc_env", {}))
+    env.update(item.split("=", 1) for item in args.set)
+    return env
+
+
 def _run(python: str, mode: str, workload: str, args: argparse.Namespace, work: Path) -> dict | str:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NBGOV_", "OPENLINEAGE"))}
     env.update(NBGOV_STORE=str(work / f"{mode}-{workload}.db"), NBGOV_EMIT="0",
                NBGOV_PROFILE_MAX_ROWS=str(args.profile_rows))
-    env.update(item.split("=", 1) for item in args.set)
+    env.update(_measured_env(args))
     cmd = [python, os.path.abspath(__file__), "--child", mode, workload, "--cells", str(args.cells),
            "--repeat", str(args.repeat), "--edit-rows", str(args.edit_rows)]
     proc = subprocess.run(cmd, check=False, cwd=work, env=env, capture_output=True, text=True)
@@ -405,6 +429,32 @@ def _print_reruns(res: dict[str, dict | str]) -> None:
               + f"   (last/first {mean[-1] / mean[0]:.2f}, {rounds} process(es))")
 
 
+def _pipeline_sections(args: argparse.Namespace, work: Path) -> None:
+    """The pipeline in fresh shells, paired in one process and in real kernels (``--only
+    kernel``: kernels alone), under the allocator regime in ``args.malloc_env``."""
+    regime = " ".join(f"{k}={v}" for k, v in args.malloc_env.items())
+    print(f"allocator: {'glibc malloc, ' + regime + ' (every mode alike)' if regime else 'glibc malloc defaults'}")
+    if args.set:
+        print(f"environment: {' '.join(args.set)}")
+    if args.only in (None, "pipeline"):
+        print(f"read CSV -> groupby -> write parquet, {args.rows:,} rows, quality metrics on "
+              f"(sample {args.profile_rows:,} rows): ms per run ({args.repeat} runs x {args.rounds} "
+              f"process(es) per mode)")
+        _print_pipeline(_measure(args, work, "pipeline"))
+        paired = _pool([_run(sys.executable, "nbgov", "paired", args, work) for _ in range(args.rounds)])
+        print(f"the same pipeline in one process per round, nbgov loaded / unloaded in alternating "
+              f"blocks of 3 runs ({args.rounds} process(es)):")
+        _print_paired(paired)
+    kernels: dict[str, list] = {"plain": [], "control": [], "nbgov": []}
+    for _ in range(args.rounds):
+        for mode, results in kernels.items():
+            results.append(_kernel(mode, args, work))
+    print(f"the same pipeline in real IPython kernels (ipykernel; a fresh kernel per mode and round, "
+          f"{args.repeat} runs x {args.rounds} kernel(s); CPU of the kernel process per run, read "
+          f"inside it):")
+    _print_pipeline({mode: _pool(results) for mode, results in kernels.items()})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -415,6 +465,9 @@ def main() -> None:
     parser.add_argument("--peer-python", help="an interpreter where ipyflow is installed")
     parser.add_argument("--only", choices=("trivial", "pipeline", "kernel", "reruns", "edits"))  # pipeline: + paired, kernel
     parser.add_argument("--edit-rows", type=int, default=10_000_000, help="rows of the frame --only edits changes")
+    parser.add_argument("--malloc", choices=tuple(MALLOC_REGIMES), default="both",
+                        help="allocator regime(s) of the pipeline and kernel sections: glibc's defaults, "
+                             "its heap trimming pinned (PINNED_MALLOC, every mode alike), or both in turn")
     parser.add_argument("--set", action="append", default=[], metavar="NBGOV_X=VALUE",
                         help="an environment variable for every measured process (repeatable), "
                              "e.g. NBGOV_CLASSIFY_OUTPUTS=0")
@@ -439,27 +492,11 @@ def main() -> None:
             print(f"trivial cell 'x = 1': CPU ms per cell ({args.cells} cells in 5 batches, "
                   f"{args.rounds} process(es) per mode; median batch, spread of batches)")
             _print_trivial(_measure(args, work, "trivial"))
-        if args.only in (None, "pipeline"):
-            if args.set:
-                print(f"environment: {' '.join(args.set)}")
-            print(f"read CSV -> groupby -> write parquet, {args.rows:,} rows, quality metrics on "
-                  f"(sample {args.profile_rows:,} rows): ms per run ({args.repeat} runs x {args.rounds} "
-                  f"process(es) per mode)")
-            _print_pipeline(_measure(args, work, "pipeline"))
-        if args.only in (None, "pipeline"):
-            paired = _pool([_run(sys.executable, "nbgov", "paired", args, work) for _ in range(args.rounds)])
-            print(f"the same pipeline in one process per round, nbgov loaded / unloaded in alternating "
-                  f"blocks of 3 runs ({args.rounds} process(es)):")
-            _print_paired(paired)
         if args.only in (None, "pipeline", "kernel"):
-            kernels: dict[str, list] = {"plain": [], "control": [], "nbgov": []}
-            for _ in range(args.rounds):
-                for mode, results in kernels.items():
-                    results.append(_kernel(mode, args, work))
-            print(f"the same pipeline in real IPython kernels (ipykernel; a fresh kernel per mode and round, "
-                  f"{args.repeat} runs x {args.rounds} kernel(s); CPU of the kernel process per run, read "
-                  f"inside it):")
-            _print_pipeline({mode: _pool(results) for mode, results in kernels.items()})
+            for regime in MALLOC_REGIMES[args.malloc]:
+                args.malloc_env = regime
+                _pipeline_sections(args, work)
+            args.malloc_env = {}
         if args.only == "edits":  # not in the default run: 400 MB per process
             print(f"small edits to a {args.edit_rows:,} x 5 float frame: process CPU ms per cell, median of "
                   f"{args.repeat} cells x {args.rounds} process(es) per mode")
