@@ -73,6 +73,7 @@ import inspect
 import itertools
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -194,20 +195,22 @@ def _child(mode: str, workload: str, cells: int, repeat: int, rows: int = 0) -> 
         return {"cpu_ms": blocks}
     for _ in range(2):
         shell.run_cell(PIPELINE)
-    cpu, wall, main, hooks = [], [], [], []
+    cpu, wall, main, hooks, faults = [], [], [], [], []
     for _ in range(repeat):
         if spent is not None:
             spent.clear()
+        f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         c0, t0, w0 = time.process_time(), time.thread_time(), time.perf_counter()
         result = shell.run_cell(PIPELINE)
         wall.append((time.perf_counter() - w0) * 1000)
         main.append((time.thread_time() - t0) * 1000)
         cpu.append((time.process_time() - c0) * 1000)
+        faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0)
         if result.error_in_exec:
             raise result.error_in_exec
         if spent is not None:
             hooks.append(sum(spent) * 1000)
-    out = {"cpu_ms": cpu, "main_ms": main, "wall_ms": wall}
+    out = {"cpu_ms": cpu, "main_ms": main, "wall_ms": wall, "faults": faults}
     if hooks:
         out["callbacks_cpu_ms"] = hooks
     return out
@@ -237,7 +240,8 @@ def _edits(shell, rows: int, repeat: int) -> dict:
 
 # ----------------------------------------------------------------------------- kernel
 #: run after each measured pipeline run in a kernel: the kernel's own clocks, read inside it
-_CLOCKS = "_nbgov_bench_t.append((_nbgov_bench_time.process_time(), _nbgov_bench_time.thread_time(), _nbgov_bench_time.perf_counter()))"
+_CLOCKS = ("_nbgov_bench_t.append((_nbgov_bench_time.process_time(), _nbgov_bench_time.thread_time(), "
+           "_nbgov_bench_time.perf_counter(), _nbgov_bench_res.getrusage(_nbgov_bench_res.RUSAGE_SELF).ru_minflt))")
 
 
 def _kernel(mode: str, args: argparse.Namespace, work: Path) -> dict | str:
@@ -266,7 +270,7 @@ def _kernel(mode: str, args: argparse.Namespace, work: Path) -> dict | str:
                 raise RuntimeError(f"{mode}: {reply['content'].get('ename')}: {reply['content'].get('evalue')}")
             return reply["content"]
 
-        run("import pandas as pd, time as _nbgov_bench_time; _nbgov_bench_t = []")
+        run("import pandas as pd, resource as _nbgov_bench_res, time as _nbgov_bench_time; _nbgov_bench_t = []")
         if mode == "control":
             run(inspect.getsource(_inert_callback)
                 + "get_ipython().events.register('post_run_cell', _inert_callback())")
@@ -288,7 +292,8 @@ def _kernel(mode: str, args: argparse.Namespace, work: Path) -> dict | str:
     steps = list(itertools.pairwise(clocks))
     return {"cpu_ms": [(b[0] - a[0]) * 1000 for a, b in steps],
             "main_ms": [(b[1] - a[1]) * 1000 for a, b in steps],
-            "wall_ms": [(b[2] - a[2]) * 1000 for a, b in steps]}
+            "wall_ms": [(b[2] - a[2]) * 1000 for a, b in steps],
+            "faults": [b[3] - a[3] for a, b in steps]}
 
 
 # ----------------------------------------------------------------------------- parent
@@ -387,6 +392,8 @@ def _print_pipeline(res: dict[str, dict | str]) -> None:
                 med = (statistics.median(r[metric]) / statistics.median(base[metric]) - 1) * 100
                 line += f"   ({best:+.1f} % best, {med:+.1f} % median vs {base_key})"
             print(line)
+        if "faults" in r:  # pages faulted in per run: the heap's trim-and-regrow shows here
+            print(f"  {mode:13} page faults per run: median {statistics.median(r['faults']):,.0f}")
         if "callbacks_cpu_ms" in r:
             print(f"  {'':13} in nbgov's cell callbacks, CPU ms  {_fmt(r['callbacks_cpu_ms'])}")
         if mode in ("nbgov", "control") and not isinstance(base, str):
