@@ -280,7 +280,9 @@ class _Tracer:
     def __init__(self, databases: dict[str, str], user: Callable[[str], Any] | None) -> None:
         self.databases = databases
         self.user = user
-        self.last: tuple[int, str] | None = None  # (id of the capture, "INSERT INTO t VALUES") just recorded
+        #: (the capture, weakly, and "INSERT INTO t VALUES") just recorded: a weak reference, not an
+        #: ``id()``, which a later cell's capture can reuse and so lose its first INSERT
+        self.last: tuple[weakref.ref[Any], str] | None = None
 
     def __call__(self, sql: str) -> None:
         capture = _access._active
@@ -295,7 +297,7 @@ class _Tracer:
 
     def _record(self, capture: Any, sql: str) -> None:
         last = self.last
-        if last is not None and last[0] == id(capture) and sql.startswith(last[1]):
+        if last is not None and last[0]() is capture and sql.startswith(last[1]):
             return  # one more row of an INSERT … VALUES already recorded (executemany)
         statement = classify(sql)
         if statement.kind == "attach":
@@ -308,7 +310,7 @@ class _Tracer:
         if accesses:
             capture.extend(accesses)
         head = _INSERT_VALUES.match(sql) if statement.kind == "write" and not statement.reads else None
-        self.last = (id(capture), head.group(0)) if head is not None else None
+        self.last = (weakref.ref(capture), head.group(0)) if head is not None else None
 
     def _attach(self, sql: str) -> None:
         attach = _ATTACH.match(sql)
