@@ -253,10 +253,7 @@ def _kernel(mode: str, args: argparse.Namespace, work: Path) -> dict | str:
 
     from nbgov.quickstart import _kernel_manager
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NBGOV_", "OPENLINEAGE"))}
-    env.update(NBGOV_STORE=str(work / f"{mode}-kernel.db"), NBGOV_EMIT="0",
-               NBGOV_PROFILE_MAX_ROWS=str(args.profile_rows))
-    env.update(_measured_env(args))
+    env = _measured_env(args, work / f"{mode}-kernel.db")
     km = _kernel_manager()
     km.start_kernel(env=env, cwd=str(work))
     kc = km.client()
@@ -304,19 +301,19 @@ PINNED_MALLOC = {"MALLOC_TRIM_THRESHOLD_": str(1 << 30), "MALLOC_MMAP_THRESHOLD_
 MALLOC_REGIMES = {"default": [{}], "pinned": [PINNED_MALLOC], "both": [{}, PINNED_MALLOC]}
 
 
-def _measured_env(args: argparse.Namespace) -> dict[str, str]:
-    """Environment variables for every measured process of every mode alike: the current
-    allocator regime's, then ``--set``'s."""
-    env = dict(getattr(args, "malloc_env", {}))
+def _measured_env(args: argparse.Namespace, store: Path) -> dict[str, str]:
+    """The environment of one measured process (shell or kernel), every mode alike: this
+    one's without nbgov's and OpenLineage's variables, then nbgov's settings for the run
+    (its store, no delivery, the sample size), the current allocator regime's, ``--set``'s."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NBGOV_", "OPENLINEAGE"))}
+    env.update(NBGOV_STORE=str(store), NBGOV_EMIT="0", NBGOV_PROFILE_MAX_ROWS=str(args.profile_rows))
+    env.update(getattr(args, "malloc_env", {}))
     env.update(item.split("=", 1) for item in args.set)
     return env
 
 
 def _run(python: str, mode: str, workload: str, args: argparse.Namespace, work: Path) -> dict | str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NBGOV_", "OPENLINEAGE"))}
-    env.update(NBGOV_STORE=str(work / f"{mode}-{workload}.db"), NBGOV_EMIT="0",
-               NBGOV_PROFILE_MAX_ROWS=str(args.profile_rows))
-    env.update(_measured_env(args))
+    env = _measured_env(args, work / f"{mode}-{workload}.db")
     cmd = [python, os.path.abspath(__file__), "--child", mode, workload, "--cells", str(args.cells),
            "--repeat", str(args.repeat), "--edit-rows", str(args.edit_rows)]
     proc = subprocess.run(cmd, check=False, cwd=work, env=env, capture_output=True, text=True)
