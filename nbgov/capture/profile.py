@@ -41,8 +41,9 @@ pandas' own methods at a fraction of their cost):
   that cannot be hashed (lists, dicts in an object column) are compared by ``repr``.
 * ``fingerprint`` — a 128-bit BLAKE2b digest of the frame's kind, shape, column names
   and types, and of :data:`FINGERPRINT_ROWS` evenly spaced rows (index included for
-  pandas; polars' own row hash, which polars does not promise to keep across its
-  versions). Equal frames have equal fingerprints; a frame of at most
+  pandas — NumPy number and bool columns by their values' bits, other columns by pandas'
+  ``hash_array``, a ``RangeIndex`` by its start and step; polars' own row hash, which
+  polars does not promise to keep across its versions). Equal frames have equal fingerprints; a frame of at most
   :data:`FINGERPRINT_ROWS` rows changes fingerprint on any cell edit, a larger one only
   when the edit hits a fingerprinted row or changes the shape or types. It is a
   version label, never a full hash of the data.
@@ -574,17 +575,33 @@ def _pandas_columns(df: pd.DataFrame) -> list[tuple[Any, Any]]:
 
 
 def _pandas_hash_index_rows(index: Any, pos: np.ndarray | None) -> np.ndarray:
-    """Hashes of an index's labels at row positions ``pos`` (a ``RangeIndex`` stays lazy)."""
+    """Hashes of an index's labels at row positions ``pos``. A ``RangeIndex`` is its start
+    and step (with the row count, which the digest has, they are all of its labels)."""
     import pandas as pd
 
-    if pos is not None and type(index) is pd.RangeIndex:  # its labels, without an Index built
-        return _pandas_hash_column(index.start + index.step * pos)
+    if type(index) is pd.RangeIndex:
+        return _number_bits(np.array([index.start, index.step], dtype=np.int64))
     return _pandas_hash_column((index.take(pos) if pos is not None else index).array)
 
 
 def _pandas_hash_rows(values: Any, pos: np.ndarray | None) -> np.ndarray:
-    """Hashes of the values at row positions ``pos`` (all rows when ``None``)."""
-    return _pandas_hash_column(values.take(pos) if pos is not None else values)
+    """Hashes of the values at row positions ``pos`` (all rows when ``None``): a NumPy
+    integer, float or bool column's own bits, other columns through pandas' ``hash_array``."""
+    part = values.take(pos) if pos is not None else values
+    if isinstance(part, np.ndarray) and part.ndim == 1 and part.dtype.kind in "iufb" and part.dtype.itemsize <= 8:
+        return _number_bits(part)  # (a longdouble would not fit a word)
+    return _pandas_hash_column(part)
+
+
+def _number_bits(part: np.ndarray) -> np.ndarray:
+    """The values of a NumPy number or bool array as ``uint64`` words, equal for equal
+    values (as ``hash_array`` has them: ``-0.0`` is ``0.0``, every ``NaN`` the same) and
+    different for different ones — a fingerprint's rows without a call into pandas."""
+    if part.dtype.kind != "f":
+        return part.astype(np.uint64)  # int64 -> uint64 wraps: still one word per value
+    wide = part.astype(np.float64) + 0.0  # a copy; -0.0 + 0.0 is 0.0; float16/32 widen exactly
+    wide[np.isnan(wide)] = np.nan
+    return wide.view(np.uint64)
 
 
 @functools.cache

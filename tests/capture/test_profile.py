@@ -398,6 +398,37 @@ def test_fingerprint_sees_schema_index_and_shape():
     assert len(fps) == 7
 
 
+@pytest.mark.parametrize("dtype", ["int8", "int64", "uint8", "uint64", "float16", "float32", "float64", "bool"])
+def test_fingerprint_of_number_columns_sees_every_value_and_only_the_value(dtype):
+    """NumPy number and bool columns are fingerprinted by their values' bits (no call into
+    pandas): one changed value changes it, a copy does not; -0.0 is 0.0 and every NaN is
+    the same NaN, as for pandas' hash_array (the other columns' route)."""
+    values = [True, False, True] if dtype == "bool" else [0, 1, 2]
+    df = pd.DataFrame({"a": np.array(values, dtype=dtype)})
+    fp = profile_frame(df).fingerprint
+    assert profile_frame(df.copy()).fingerprint == fp
+    for row in range(3):
+        edited = df.copy()
+        edited.iat[row, 0] = (not values[row]) if dtype == "bool" else 7
+        assert profile_frame(edited).fingerprint != fp, row
+    if dtype.startswith("float"):
+        zero = df.copy()
+        zero.iat[0, 0] = -0.0
+        assert profile_frame(zero).fingerprint == fp
+        a, b = df.copy(), df.copy()
+        a.iat[1, 0] = np.nan
+        b["a"] = b["a"].where(b.index != 1, np.float64(np.nan) * -1)  # a NaN with the sign bit set
+        assert profile_frame(a).fingerprint == profile_frame(b).fingerprint != fp
+
+
+def test_fingerprint_sees_a_range_index_start_and_step():
+    df = pd.DataFrame({"a": np.arange(200)})
+    fps = {profile_frame(df.set_axis(pd.RangeIndex(start, start + 200 * step, step))).fingerprint
+           for start, step in [(0, 1), (1, 1), (0, 2), (-5, 3)]}
+    assert len(fps) == 4
+    assert profile_frame(df.set_axis(pd.RangeIndex(0, 200))).fingerprint == profile_frame(df).fingerprint
+
+
 def test_fingerprint_of_a_large_frame_covers_fixed_rows_only():
     n = 10 * FINGERPRINT_ROWS * 100
     df = pd.DataFrame({"a": np.arange(n)})
