@@ -13,8 +13,7 @@ import functools
 import logging
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 __all__ = ["Guard"]
@@ -29,6 +28,25 @@ def _stderr(message: str) -> None:
         print(message, file=sys.stderr)
     except Exception:  # noqa: BLE001, S110 - a closed stderr must not fail the cell either
         pass
+
+
+class _Running:
+    """:meth:`Guard.running`'s context manager (a class: it wraps every after-cell step)."""
+
+    __slots__ = ("_guard", "_stage")
+
+    def __init__(self, guard: Guard, stage: str) -> None:
+        self._guard = guard
+        self._stage = stage
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
+        if kind is None or not issubclass(kind, Exception):
+            return False  # no error, or a BaseException (KeyboardInterrupt, SystemExit): not ours to stop
+        self._guard.report(self._stage, exc if exc is not None else kind())  # exc: always given by `with`
+        return True
 
 
 class Guard:
@@ -63,13 +81,9 @@ class Guard:
         except Exception:
             log.debug("nbgov guard failed", exc_info=True)
 
-    @contextmanager
-    def running(self, stage: str) -> Iterator[None]:
-        """Run the ``with`` body; an ``Exception`` in it is reported, not raised."""
-        try:
-            yield
-        except Exception as exc:  # noqa: BLE001 - reported, never raised into the cell
-            self.report(stage, exc)
+    def running(self, stage: str) -> _Running:
+        """A context manager: run the ``with`` body; an ``Exception`` in it is reported, not raised."""
+        return _Running(self, stage)
 
     def guarded(self, stage: str) -> Callable[[F], F]:
         """Decorator form of :meth:`running`; the function returns ``None`` on failure."""
