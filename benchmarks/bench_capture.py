@@ -56,7 +56,10 @@ nothing and the difference is the work nbgov adds. ``--malloc default|pinned`` r
 
 Plain, the control and nbgov alternate for ``--rounds`` rounds (fresh processes each time) and the
 runs of all rounds are pooled, so that a change in the shared machine's load hits both
-alike. For nbgov the (main-thread) CPU time spent inside its own ``pre_run_cell``/``post_run_cell``
+alike. Each "added CPU" line gives a 95 % interval beside its median difference, from
+resampling whole processes (a process's runs share its heap and its stretch of the shared
+machine's load, so they are not independent samples): how far the same design, repeated,
+could move the figure. For nbgov the (main-thread) CPU time spent inside its own ``pre_run_cell``/``post_run_cell``
 callbacks (profiles, events, store write) is also shown, per cell; the library hooks'
 cost (the wrapper around ``read_csv``/``to_parquet``) is only in the total.
 
@@ -73,6 +76,7 @@ import inspect
 import itertools
 import json
 import os
+import random
 import resource
 import statistics
 import subprocess
@@ -325,14 +329,43 @@ def _run(python: str, mode: str, workload: str, args: argparse.Namespace, work: 
 
 
 def _pool(results: list[dict | str]) -> dict | str:
+    """The processes' samples pooled per key; ``PROCESS`` maps each key to the process every
+    value came from (for :func:`_interval`)."""
     for res in results:
         if isinstance(res, str):
             return res
-    pooled: dict = {}
-    for res in results:
+    pooled: dict = {PROCESS: {}}
+    for process, res in enumerate(results):
         for key, values in res.items():
             pooled.setdefault(key, []).extend(values)
+            pooled[PROCESS].setdefault(key, []).extend([process] * len(values))
     return pooled
+
+
+#: key of a pooled result holding, per sample key, the process of each value
+PROCESS = "_process"
+#: resamples behind each interval
+RESAMPLES = 2000
+
+
+def _interval(nbgov: list[float], nbgov_procs: list[int], plain: list[float],
+              plain_procs: list[int]) -> tuple[float, float]:
+    """A 95 % interval of ``median(nbgov) - median(plain)``, resampling whole processes (a
+    process's runs share its heap and its stretch of the machine's load, so runs are not
+    independent; processes are). Seeded: the same samples give the same interval."""
+    def by_process(values: list[float], procs: list[int]) -> list[list[float]]:
+        groups: dict[int, list[float]] = {}
+        for value, proc in zip(values, procs):
+            groups.setdefault(proc, []).append(value)
+        return list(groups.values())
+
+    rng = random.Random(0)
+    a, b = by_process(nbgov, nbgov_procs), by_process(plain, plain_procs)
+    diffs = sorted(
+        statistics.median([v for g in rng.choices(a, k=len(a)) for v in g])
+        - statistics.median([v for g in rng.choices(b, k=len(b)) for v in g])
+        for _ in range(RESAMPLES))
+    return diffs[int(RESAMPLES * 0.025)], diffs[int(RESAMPLES * 0.975) - 1]
 
 
 def _measure(args: argparse.Namespace, work: Path, workload: str) -> dict[str, dict | str]:
@@ -396,18 +429,26 @@ def _print_pipeline(res: dict[str, dict | str]) -> None:
         if mode in ("nbgov", "control") and not isinstance(base, str):
             # nbgov works on the main thread only (no delivery thread here): its added CPU is the
             # main thread's difference, free of the readers' and writers' thread-pool noise
-            _print_added("main-thread", r["main_ms"], base["main_ms"], base["cpu_ms"])
+            _print_added("main-thread", r, base, "main_ms", base)
+            if mode == "nbgov":
+                _print_added("whole-process", r, base, "cpu_ms", base)
         control = res.get("control")
         if mode == "nbgov" and isinstance(control, dict) and not isinstance(base, str):
-            _print_added("main-thread", r["main_ms"], control["main_ms"], base["cpu_ms"], " over the control")
+            _print_added("main-thread", r, control, "main_ms", base, " over the control")
 
 
-def _print_added(label: str, nbgov: list[float], plain: list[float], plain_cpu: list[float],
-                 against: str = "") -> None:
-    """nbgov's added CPU as a median difference, in ms and as a share of plain's median CPU."""
-    added = statistics.median(nbgov) - statistics.median(plain)
+def _print_added(label: str, mine: dict, other: dict, metric: str, plain: dict, against: str = "",
+                 prefix: str = "") -> None:
+    """Added CPU as a median difference of ``metric`` (``prefix`` + metric for the paired
+    design), in ms and as a share of plain's median CPU, with its 95 % interval over processes."""
+    key_a, key_b = (f"{prefix}{metric}", f"plain_{metric}") if prefix else (metric, metric)
+    a, b = mine[key_a], other[key_b]
+    added = statistics.median(a) - statistics.median(b)
+    lo, hi = _interval(a, mine[PROCESS][key_a], b, other[PROCESS][key_b])
+    base = statistics.median(plain["plain_cpu_ms" if prefix else "cpu_ms"])
     print(f"  {'':13} added CPU{against} ({label} median difference) {added:.2f} ms = "
-          f"{added / statistics.median(plain_cpu) * 100:+.1f} % of plain's median CPU")
+          f"{added / base * 100:+.1f} % of plain's median CPU "
+          f"(95 % interval over processes {lo / base * 100:+.1f} … {hi / base * 100:+.1f} %)")
 
 
 def _print_paired(res: dict | str) -> None:
@@ -418,7 +459,7 @@ def _print_paired(res: dict | str) -> None:
         print(f"  {mode:13} CPU  ms  {_fmt(res[f'{mode}_cpu_ms'])}")
         print(f"  {mode:13} main ms  {_fmt(res[f'{mode}_main_ms'])}")
     for metric, label in (("cpu_ms", "whole-process"), ("main_ms", "main-thread")):
-        _print_added(label, res[f"nbgov_{metric}"], res[f"plain_{metric}"], res["plain_cpu_ms"])
+        _print_added(label, res, res, metric, res, prefix="nbgov_")
 
 
 def _print_reruns(res: dict[str, dict | str]) -> None:
