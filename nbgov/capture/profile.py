@@ -43,7 +43,8 @@ pandas' own methods at a fraction of their cost):
   and types, and of :data:`FINGERPRINT_ROWS` evenly spaced rows (index included for
   pandas — NumPy number and bool columns by their values' bits, other columns by pandas'
   ``hash_array``, a ``RangeIndex`` by its start and step; polars' own row hash, which
-  polars does not promise to keep across its versions). Equal frames have equal fingerprints; a frame of at most
+  polars does not promise to keep across its versions). Equal frames have equal
+  fingerprints; a frame of at most
   :data:`FINGERPRINT_ROWS` rows changes fingerprint on any cell edit, a larger one only
   when the edit hits a fingerprinted row or changes the shape or types. It is a
   version label, never a full hash of the data.

@@ -45,7 +45,8 @@ class _Running:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
         if kind is None or not issubclass(kind, Exception):
             return False  # no error, or a BaseException (KeyboardInterrupt, SystemExit): not ours to stop
-        self._guard.report(self._stage, exc if exc is not None else kind())  # exc: always given by `with`
+        if exc is not None:  # always, from a `with` statement
+            self._guard.report(self._stage, exc)
         return True
 
 

@@ -69,6 +69,33 @@ def test_calling_marks_nesting_per_thread() -> None:
     assert not access.nested()
 
 
+def test_calling_restores_the_depth_when_the_call_raises() -> None:
+    with pytest.raises(KeyError), access.calling() as outer:
+        assert outer and access.nested()
+        with access.calling() as inner:
+            assert not inner
+            raise KeyError("the library's own error")
+    assert not access.nested()
+
+
+def test_guard_running_reports_an_exception_and_lets_base_exceptions_through() -> None:
+    from nbgov.magics.guard import Guard
+
+    shown: list[str] = []
+    guard = Guard(notify=shown.append)
+    with guard.running("store"):
+        pass
+    assert guard.counts == {} and shown == []
+    for _ in range(2):
+        with guard.running("store"):
+            raise OSError("disk full")
+    assert guard.counts == {"store": 2}
+    assert len(shown) == 1 and "store failed (OSError: disk full)" in shown[0]  # once per kind
+    with pytest.raises(KeyboardInterrupt), guard.running("store"):
+        raise KeyboardInterrupt
+    assert guard.counts == {"store": 2}
+
+
 def _reader(path: str, *, fail: bool = False) -> str:
     """Read a thing."""
     if fail:
