@@ -349,22 +349,28 @@ RESAMPLES = 2000
 
 
 def _interval(nbgov: list[float], nbgov_procs: list[int], plain: list[float],
-              plain_procs: list[int]) -> tuple[float, float]:
+              plain_procs: list[int], *, paired: bool = False) -> tuple[float, float]:
     """A 95 % interval of ``median(nbgov) - median(plain)``, resampling whole processes (a
     process's runs share its heap and its stretch of the machine's load, so runs are not
-    independent; processes are). Seeded: the same samples give the same interval."""
-    def by_process(values: list[float], procs: list[int]) -> list[list[float]]:
+    independent; processes are). ``paired``: both modes ran in each process, so a resample
+    takes the same processes for both. Seeded: the same samples give the same interval."""
+    def by_process(values: list[float], procs: list[int]) -> dict[int, list[float]]:
         groups: dict[int, list[float]] = {}
         for value, proc in zip(values, procs):
             groups.setdefault(proc, []).append(value)
-        return list(groups.values())
+        return groups
+
+    def pooled(groups: dict[int, list[float]], picked: list[int]) -> list[float]:
+        return [v for proc in picked for v in groups[proc]]
 
     rng = random.Random(0)
     a, b = by_process(nbgov, nbgov_procs), by_process(plain, plain_procs)
-    diffs = sorted(
-        statistics.median([v for g in rng.choices(a, k=len(a)) for v in g])
-        - statistics.median([v for g in rng.choices(b, k=len(b)) for v in g])
-        for _ in range(RESAMPLES))
+    diffs = []
+    for _ in range(RESAMPLES):
+        picked_a = rng.choices(list(a), k=len(a))
+        picked_b = picked_a if paired else rng.choices(list(b), k=len(b))
+        diffs.append(statistics.median(pooled(a, picked_a)) - statistics.median(pooled(b, picked_b)))
+    diffs.sort()
     return diffs[int(RESAMPLES * 0.025)], diffs[int(RESAMPLES * 0.975) - 1]
 
 
@@ -444,7 +450,7 @@ def _print_added(label: str, mine: dict, other: dict, metric: str, plain: dict, 
     key_a, key_b = (f"{prefix}{metric}", f"plain_{metric}") if prefix else (metric, metric)
     a, b = mine[key_a], other[key_b]
     added = statistics.median(a) - statistics.median(b)
-    lo, hi = _interval(a, mine[PROCESS][key_a], b, other[PROCESS][key_b])
+    lo, hi = _interval(a, mine[PROCESS][key_a], b, other[PROCESS][key_b], paired=bool(prefix))
     base = statistics.median(plain["plain_cpu_ms" if prefix else "cpu_ms"])
     print(f"  {'':13} added CPU{against} ({label} median difference) {added:.2f} ms = "
           f"{added / base * 100:+.1f} % of plain's median CPU "
