@@ -311,7 +311,7 @@ def _measured_env(args: argparse.Namespace, store: Path) -> dict[str, str]:
     (its store, no delivery, the sample size), the current allocator regime's, ``--set``'s."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NBGOV_", "OPENLINEAGE"))}
     env.update(NBGOV_STORE=str(store), NBGOV_EMIT="0", NBGOV_PROFILE_MAX_ROWS=str(args.profile_rows))
-    env.update(getattr(args, "malloc_env", {}))
+    env.update(args.malloc_env)
     env.update(item.split("=", 1) for item in args.set)
     return env
 
@@ -348,9 +348,14 @@ PROCESS = "_process"
 RESAMPLES = 2000
 
 
-def _interval(nbgov: list[float], nbgov_procs: list[int], plain: list[float],
-              plain_procs: list[int], *, paired: bool = False) -> tuple[float, float]:
-    """A 95 % interval of ``median(nbgov) - median(plain)``, resampling whole processes (a
+def _samples(res: dict, key: str) -> tuple[list[float], list[int]]:
+    """A pooled result's values under ``key`` and the process each came from."""
+    return res[key], res[PROCESS][key]
+
+
+def _interval(mine: tuple[list[float], list[int]], other: tuple[list[float], list[int]], *,
+              paired: bool = False) -> tuple[float, float]:
+    """A 95 % interval of ``median(mine) - median(other)`` (:func:`_samples`), resampling whole processes (a
     process's runs share its heap and its stretch of the machine's load, so runs are not
     independent; processes are). ``paired``: both modes ran in each process, so a resample
     takes the same processes for both. Seeded: the same samples give the same interval."""
@@ -364,7 +369,7 @@ def _interval(nbgov: list[float], nbgov_procs: list[int], plain: list[float],
         return [v for proc in picked for v in groups[proc]]
 
     rng = random.Random(0)
-    a, b = by_process(nbgov, nbgov_procs), by_process(plain, plain_procs)
+    a, b = by_process(*mine), by_process(*other)
     diffs = []
     for _ in range(RESAMPLES):
         picked_a = rng.choices(list(a), k=len(a))
@@ -435,23 +440,22 @@ def _print_pipeline(res: dict[str, dict | str]) -> None:
         if mode in ("nbgov", "control") and not isinstance(base, str):
             # nbgov works on the main thread only (no delivery thread here): its added CPU is the
             # main thread's difference, free of the readers' and writers' thread-pool noise
-            _print_added("main-thread", r, base, "main_ms", base)
+            _print_added("main-thread", _samples(r, "main_ms"), _samples(base, "main_ms"), base["cpu_ms"])
             if mode == "nbgov":
-                _print_added("whole-process", r, base, "cpu_ms", base)
+                _print_added("whole-process", _samples(r, "cpu_ms"), _samples(base, "cpu_ms"), base["cpu_ms"])
         control = res.get("control")
         if mode == "nbgov" and isinstance(control, dict) and not isinstance(base, str):
-            _print_added("main-thread", r, control, "main_ms", base, " over the control")
+            _print_added("main-thread", _samples(r, "main_ms"), _samples(control, "main_ms"), base["cpu_ms"],
+                         " over the control")
 
 
-def _print_added(label: str, mine: dict, other: dict, metric: str, plain: dict, against: str = "",
-                 prefix: str = "") -> None:
-    """Added CPU as a median difference of ``metric`` (``prefix`` + metric for the paired
-    design), in ms and as a share of plain's median CPU, with its 95 % interval over processes."""
-    key_a, key_b = (f"{prefix}{metric}", f"plain_{metric}") if prefix else (metric, metric)
-    a, b = mine[key_a], other[key_b]
-    added = statistics.median(a) - statistics.median(b)
-    lo, hi = _interval(a, mine[PROCESS][key_a], b, other[PROCESS][key_b], paired=bool(prefix))
-    base = statistics.median(plain["plain_cpu_ms" if prefix else "cpu_ms"])
+def _print_added(label: str, mine: tuple[list[float], list[int]], other: tuple[list[float], list[int]],
+                 plain_cpu: list[float], against: str = "", *, paired: bool = False) -> None:
+    """Added CPU as the median difference of two :func:`_samples`, in ms and as a share of
+    plain's median CPU, with its 95 % interval over processes (``paired``: see :func:`_interval`)."""
+    added = statistics.median(mine[0]) - statistics.median(other[0])
+    lo, hi = _interval(mine, other, paired=paired)
+    base = statistics.median(plain_cpu)
     print(f"  {'':13} added CPU{against} ({label} median difference) {added:.2f} ms = "
           f"{added / base * 100:+.1f} % of plain's median CPU "
           f"(95 % interval over processes {lo / base * 100:+.1f} … {hi / base * 100:+.1f} %)")
@@ -465,7 +469,8 @@ def _print_paired(res: dict | str) -> None:
         print(f"  {mode:13} CPU  ms  {_fmt(res[f'{mode}_cpu_ms'])}")
         print(f"  {mode:13} main ms  {_fmt(res[f'{mode}_main_ms'])}")
     for metric, label in (("cpu_ms", "whole-process"), ("main_ms", "main-thread")):
-        _print_added(label, res, res, metric, res, prefix="nbgov_")
+        _print_added(label, _samples(res, f"nbgov_{metric}"), _samples(res, f"plain_{metric}"),
+                     res["plain_cpu_ms"], paired=True)
 
 
 def _print_reruns(res: dict[str, dict | str]) -> None:
@@ -523,6 +528,7 @@ def main() -> None:
                         help="an environment variable for every measured process (repeatable), "
                              "e.g. NBGOV_CLASSIFY_OUTPUTS=0")
     parser.add_argument("--child", nargs=2, metavar=("MODE", "WORKLOAD"))
+    parser.set_defaults(malloc_env={})  # the allocator regime being measured (see _pipeline_sections)
     args = parser.parse_args()
     if args.child:
         mode, workload = args.child
