@@ -13,6 +13,7 @@ import pytest
 import sklearn.base
 from sklearn.linear_model import LogisticRegression
 
+import nbgov
 from nbgov.capture.access import CellCapture, Location
 from nbgov.capture.adapters import models
 from nbgov.capture.hooks import HookRegistry
@@ -224,7 +225,7 @@ def test_kernel_runs_the_notebook_unchanged(executed: tuple[Path, Any]) -> None:
     # the user's traceback, nothing of ours: no line names one of nbgov's modules (by its path
     # inside the package, as the kernel may shorten the folder above it; a checkout may be
     # called nbgov too)
-    package = Path(models.__file__).parents[2]
+    package = Path(nbgov.__file__).parent
     modules = [str(m.relative_to(package.parent)) for m in package.rglob("*.py")]
     assert not [line for line in error.traceback if any(m in line for m in modules)]
     status = _text(nb.cells[5])
