@@ -7,8 +7,9 @@ one is one notice, counted in ``%nbgov status``, and never the cell's failure:
 - ``pii`` — each output of the cell whose captured object is a pandas DataFrame is
   classified with :func:`~nbgov.governance.classify_pii` (skipped above
   ``Nbgov.pii_max_rows`` rows; frames above :data:`ROW_SAMPLE` rows are classified on a
-  seeded sample of that many rows, of which ``classify_pii`` examines at most 1,000
-  values per column) and its findings recorded as column tags on the dataset, under the
+  seeded stratified sample of that many rows, of which ``classify_pii`` examines at
+  most 1,000 values per column, evenly spaced among its non-null values — a uniform
+  sample already, so without the order-independent hashing ``%pii df`` does) and its findings recorded as column tags on the dataset, under the
   namespace and name the cell's COMPLETE event gave it. When a column holding PII had no
   ``pii`` tag yet — neither its own nor one inherited through column lineage — one line
   per cell says so: ``nbgov: PII in features.parquet: email (EMAIL_ADDRESS, PII) —
@@ -29,7 +30,8 @@ import html
 import logging
 import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -50,6 +52,8 @@ ROW_SAMPLE = 20_000
 _SAMPLE = 1000
 #: per dataset, at most this many PII columns are named in a notice
 _NAMED_COLUMNS = 3
+#: reports of classified frame versions kept for the session (least recently used dropped)
+_KEPT_REPORTS = 256
 
 
 def classify_frame(frame: Any, metrics: Mapping[str, Any] | None = None) -> Any:
@@ -69,7 +73,7 @@ def classify_frame(frame: Any, metrics: Mapping[str, Any] | None = None) -> Any:
     if len(skip) == len(names):  # nothing to look at: the report classify_pii would give
         return PiiReport((), tuple(names), len(frame), _SAMPLE)
     part = frame if not skip else frame.iloc[:, [i for i, n in enumerate(names) if n not in skip]]
-    report = classify_pii(_rows(part), sample=_SAMPLE)
+    report = classify_pii(_rows(part), sample=_SAMPLE, sampling="stride")
     return dataclasses.replace(report, rows=len(frame), columns=tuple(names))
 
 
@@ -77,9 +81,9 @@ def _rows(frame: Any) -> Any:
     """The frame, or a seeded stratified sample of :data:`ROW_SAMPLE` of its rows (row order kept)."""
     if len(frame) <= ROW_SAMPLE:
         return frame
-    from nbgov.capture.profile import sample_positions
+    from nbgov.capture.profile import sample_positions, take_rows
 
-    return frame.take(sample_positions(len(frame), ROW_SAMPLE))
+    return take_rows(frame, sample_positions(len(frame), ROW_SAMPLE))
 
 
 def _ruled_out(frame: Any, names: list[str], metrics: Mapping[str, Any] | None) -> set[str]:
@@ -142,8 +146,15 @@ def _stored_tags(facet: Any) -> list[Mapping[str, Any]]:
 class PiiMagics(Magics):
     """``%pii`` and the post-cell governance step, for one shell (registered by the extension).
 
+    A frame whose version was classified earlier in the session is not classified again:
+    its report is kept under the frame's profile (the fingerprint that is the dataset's
+    version, with every metric of the profile), so running a cell again on the same data
+    costs no classification. Any change the profile sees — a sampled row, a null count, a
+    distinct count, a bound, a column or a dtype — is a new version, classified anew.
+
     Attributes:
         classified: frames classified this session.
+        reused: frames whose report came from an earlier classification of their version.
         classify_seconds: CPU seconds spent classifying them (``time.process_time``).
     """
 
@@ -151,7 +162,9 @@ class PiiMagics(Magics):
         super().__init__(shell=shell, **kwargs)
         self.extension = extension
         self.classified = 0
+        self.reused = 0
         self.classify_seconds = 0.0
+        self._reports: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._registered = False
 
     def register(self) -> PiiMagics:
@@ -176,7 +189,8 @@ class PiiMagics(Magics):
 
     # ------------------------------------------------------------- after a cell
     def after_cell(self, events: Sequence[Mapping[str, Any]], accesses: Iterable[Access], *,
-                   reshaped: Iterable[tuple[str, str]] | None = None) -> None:
+                   reshaped: Iterable[tuple[str, str]] | None = None,
+                   profile: Callable[[Any], Any] | None = None) -> None:
         """Classify the cell's output frames and show schema alerts; never raises.
 
         Args:
@@ -185,6 +199,9 @@ class PiiMagics(Magics):
             reshaped: the ``(namespace, name)`` of the outputs whose schema the store saw
                 change (``ImportResult.reshaped``): only these are looked at for schema
                 alerts; ``None``: all outputs.
+            profile: the cell's ``profile(frame) -> Profile`` (one per object, so the
+                profiles its events were built from): keys the reports kept for frame
+                versions classified before. ``None``: every frame is classified.
         """
         guard = self.extension.guard
         if not events:
@@ -192,7 +209,7 @@ class PiiMagics(Magics):
         end = events[-1]
         if self.extension.classify_outputs:
             with guard.running("pii"), _access.calling():
-                self._classify_outputs(end, accesses)
+                self._classify_outputs(end, accesses, profile)
         with guard.running("schema alerts"), _access.calling():
             self._schema_alerts(end, None if reshaped is None else set(reshaped))
 
@@ -228,7 +245,8 @@ class PiiMagics(Magics):
             return True
         return rows > ROW_SAMPLE and ext.profile_max_rows == ROW_SAMPLE  # both: sample_positions(rows, ROW_SAMPLE)
 
-    def _classify_outputs(self, end: Mapping[str, Any], accesses: Iterable[Access]) -> None:
+    def _classify_outputs(self, end: Mapping[str, Any], accesses: Iterable[Access],
+                          profile: Callable[[Any], Any] | None = None) -> None:
         store = self.extension._open_store()
         news: list[tuple[str, list[str]]] = []
         recorded = False
@@ -238,7 +256,7 @@ class PiiMagics(Magics):
                 continue
             with self.extension.guard.running("pii"):
                 if id(frame) not in reports:
-                    reports[id(frame)] = self._classify(frame, metrics)
+                    reports[id(frame)] = self._classify(frame, metrics, profile)
                 columns, wrote = self._tag(store, namespace, name, reports[id(frame)])
                 recorded = recorded or wrote
                 if columns:
@@ -254,16 +272,55 @@ class PiiMagics(Magics):
                 parts.append(f"{_label(name)}: {', '.join(shown)}")
             _stderr(f"nbgov: PII in {'; '.join(parts)} — tagged; see %pii {_label(news[0][0])}")
 
-    def _classify(self, frame: Any, metrics: Mapping[str, Any] | None = None) -> Any:
-        """:func:`classify_frame`, timed and counted."""
+    def _classify(self, frame: Any, metrics: Mapping[str, Any] | None = None,
+                  profile: Callable[[Any], Any] | None = None) -> Any:
+        """:func:`classify_frame`, timed and counted; the kept report when this version of
+        the frame was classified before (see the class)."""
         import time
 
+        key = self._version_key(frame, metrics, profile)
+        if key is not None and key in self._reports:
+            self._reports.move_to_end(key)
+            self.reused += 1
+            return self._reports[key]
         started = time.process_time()
         try:
-            return classify_frame(frame, metrics)
+            report = classify_frame(frame, metrics)
         finally:
             self.classify_seconds += time.process_time() - started
             self.classified += 1
+        if key is not None:
+            self._reports[key] = report
+            while len(self._reports) > _KEPT_REPORTS:
+                self._reports.popitem(last=False)
+        return report
+
+    @staticmethod
+    def _version_key(frame: Any, metrics: Mapping[str, Any] | None,
+                     profile: Callable[[Any], Any] | None) -> tuple[Any, ...] | None:
+        """What a frame's report depends on, as far as nbgov can tell it apart: the profile's
+        fingerprint, fields and metrics, the metrics that rule columns out, the column
+        labels as given, and today (implied ages); ``None`` when there is no profile."""
+        import datetime
+
+        from nbgov.model import jsontext
+
+        if profile is None:
+            return None
+        try:
+            prof = profile(frame)
+        except Exception:  # noqa: BLE001 - the profile failed (reported by the events): classify
+            return None
+        fingerprint = getattr(prof, "fingerprint", None)
+        if not fingerprint:
+            return None
+        try:
+            labels = tuple(map(str, frame.columns))
+            measured = jsontext.dumps(prof.quality)
+            given = jsontext.dumps(metrics) if metrics is not None else None
+        except Exception:  # noqa: BLE001 - odd labels or values: classify, as without a key
+            return None
+        return (fingerprint, prof.fields, labels, measured, given, datetime.date.today())
 
     def _tag(self, store: Any, namespace: str, name: str, report: Any) -> tuple[list[str], bool]:
         """Record a report's tags on a dataset. Returns the newly tagged columns (described

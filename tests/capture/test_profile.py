@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -23,6 +24,8 @@ from nbgov.capture.profile import (
     profile_file,
     profile_frame,
     quality_facet_applicable,
+    take_rows,
+    take_sorted,
 )
 from tests.spec import assert_spec_valid, spec_report
 
@@ -773,3 +776,81 @@ def test_all_distinct_check_agrees_with_pandas(monkeypatch, tables):
              ids[::3], np.array([], dtype=np.int64), ids.astype(np.int16)]
     for values in cases:
         assert profile._all_distinct(values) == pd.Index(values).is_unique, values.dtype
+
+
+# --------------------------------------------------------------------------- Arrow chunks
+def _rechunked(values: list, cuts: list[int], pa_type=None):
+    """A pyarrow ChunkedArray of ``values`` split at ``cuts`` (empty chunks allowed)."""
+    whole = pa.array(values, type=pa_type)
+    bounds = [0, *cuts, len(values)]
+    return pa.chunked_array([whole.slice(a, b - a) for a, b in itertools.pairwise(bounds)], type=whole.type)
+
+
+_CHUNK_VALUES = [None if i % 7 == 3 else f"v{i % 23}" for i in range(200)]
+_CHUNK_CUTS = [0, 1, 50, 50, 51, 120, 199]  # empty chunks, one-row chunks, a cut at the last row
+
+
+@pytest.mark.parametrize("pos", [
+    [0, 1, 49, 50, 51, 119, 120, 198, 199],  # both sides of every cut
+    list(range(0, 200, 3)),
+    [7],
+    [5, 5, 6],  # repeated positions
+    [],
+])
+def test_take_sorted_gathers_across_chunks_exactly_as_take(pos):
+    pos = np.array(pos, dtype=np.int64)
+    chunked = _rechunked(_CHUNK_VALUES, _CHUNK_CUTS)
+    assert chunked.num_chunks == len(_CHUNK_CUTS) + 1
+    assert take_sorted(chunked, pos).to_pylist() == chunked.take(pa.array(pos)).to_pylist()
+    for dtype in ("str", "string[pyarrow]"):
+        arr = pd.array(_CHUNK_VALUES, dtype=dtype)
+        arr = type(arr)(_rechunked(_CHUNK_VALUES, _CHUNK_CUTS, pa.large_string()
+                                   if dtype == "str" else pa.string()), dtype=arr.dtype)
+        got = take_sorted(arr, pos)
+        assert type(got) is type(arr) and got.dtype == arr.dtype
+        pd.testing.assert_extension_array_equal(got, arr.take(pos))
+    ints = pd.arrays.ArrowExtensionArray(_rechunked([None if i % 5 == 0 else i for i in range(200)], _CHUNK_CUTS))
+    pd.testing.assert_extension_array_equal(take_sorted(ints, pos), ints.take(pos))
+
+
+def test_take_sorted_leaves_unsorted_positions_and_other_arrays_to_take():
+    pos = np.array([150, 3, 60], dtype=np.int64)
+    chunked = _rechunked(_CHUNK_VALUES, _CHUNK_CUTS)
+    assert take_sorted(chunked, pos).to_pylist() == [_CHUNK_VALUES[i] for i in pos]
+    floats = np.arange(200, dtype=float)
+    assert take_sorted(floats, pos).tolist() == [150.0, 3.0, 60.0]
+    masked = pd.array(list(range(200)), dtype="Int64")
+    pd.testing.assert_extension_array_equal(take_sorted(masked, np.array([1, 2])), masked.take([1, 2]))
+    with pytest.raises(IndexError):
+        take_sorted(chunked, np.array([10, 200], dtype=np.int64))
+
+
+def test_take_rows_keeps_labels_dtypes_and_index():
+    n = 200
+    df = pd.DataFrame({
+        "s": pd.arrays.ArrowStringArray(_rechunked(_CHUNK_VALUES, _CHUNK_CUTS, pa.large_string()), dtype=pd.StringDtype("pyarrow", na_value=np.nan)),
+        "i": np.arange(n),
+        "d": pd.date_range("2024-01-01", periods=n, tz="UTC"),
+        "c": pd.Categorical(["a", "b"] * (n // 2)),
+    }, index=pd.Index(np.arange(n) * 2, name="k"))
+    df.columns = pd.MultiIndex.from_tuples([("x", "s"), ("x", "i"), ("y", "d"), ("x", "s")])  # a repeated label
+    pos = np.array([0, 1, 50, 51, 120, 199], dtype=np.int64)
+    pd.testing.assert_frame_equal(take_rows(df, pos), df.take(pos))
+
+
+def test_profiles_do_not_depend_on_how_arrow_data_is_chunked():
+    """Chunk boundaries are a storage detail: the same values profile the same (metrics
+    and fingerprint), for pandas' Arrow-backed columns and for pyarrow tables."""
+    n = 5000
+    rng = np.random.default_rng(3)
+    values = [None if i % 11 == 0 else f"u{int(x)}" for i, x in enumerate(rng.integers(0, 900, n))]
+    numbers = [None if i % 13 == 0 else int(x) for i, x in enumerate(rng.integers(0, 10**6, n))]
+    cuts = sorted(rng.choice(np.arange(1, n), 9, replace=False).tolist())
+    one = pa.table({"s": pa.chunked_array([pa.array(values)]), "n": pa.chunked_array([pa.array(numbers)])})
+    many = pa.table({"s": _rechunked(values, cuts), "n": _rechunked(numbers, cuts, pa.int64())})
+    assert many.column("s").num_chunks == 10
+    for make in (lambda t: t, lambda t: t.to_pandas(types_mapper=pd.ArrowDtype)):
+        a = profile_frame(make(one), sample_rows=700, exact_cells=1000)
+        b = profile_frame(make(many), sample_rows=700, exact_cells=1000)
+        assert a.sampled and b.sampled
+        assert (a.quality, a.fingerprint, a.fields) == (b.quality, b.fingerprint, b.fields)
