@@ -479,8 +479,9 @@ class Nbgov(Magics):
         )
         if self._profile is None:
             self._profile = _profiler(self.profile_max_rows, self.profile_exact_max_cells)
+        profile = runs.per_object(self._profile)  # shared with the PII step below
         with _access.calling():
-            events = runs.cell_events(cell, self._session, profile=self._profile, report=self.guard.report)
+            events = runs.cell_events(cell, self._session, profile=profile, report=self.guard.report)
         if self._sql is not None:
             with self.guard.running("sql lineage"):
                 events = self._sql.amend_events(events, accesses)
@@ -491,7 +492,7 @@ class Nbgov(Magics):
             stored = self._write(events)
             self.runs_captured += 1
             if self._pii is not None:  # PII tags and schema notices: guarded inside, per stage
-                self._pii.after_cell(events, accesses, reshaped=stored.reshaped)
+                self._pii.after_cell(events, accesses, reshaped=stored.reshaped, profile=profile)
 
     @observe("profile_max_rows", "profile_exact_max_cells")
     def _rows_changed(self, change: Any) -> None:

@@ -24,7 +24,7 @@ from nbgov.capture.profile import frame_kind
 from nbgov.emit.events import dataset, facet, job_type_facet, parent_facet, run_event, start_of, to_dict
 from nbgov.magics.naming import IO_FACETS, data_source, dataset_for, notebook_url
 
-__all__ = ["CellRun", "Session", "cell_events", "python_of", "session_event"]
+__all__ = ["CellRun", "Session", "cell_events", "per_object", "python_of", "session_event"]
 
 log = logging.getLogger(__name__)
 
@@ -233,6 +233,23 @@ def _column_lineage(built: list[tuple[Access, Any]], cell: CellRun, report: Repo
         ds.facets["columnLineage"] = facet("columnLineage", payload)
 
 
+def per_object(profile: Profiler | None) -> Profiler | None:
+    """``profile`` computing each object's profile once (by ``id``: for the objects of one
+    cell, which its accesses keep alive); a function made by ``per_object`` is returned as it is."""
+    if profile is None or getattr(profile, "per_object", False):
+        return profile
+    cache: dict[int, Any] = {}
+
+    def once(obj: Any) -> Any:
+        key = id(obj)
+        if key not in cache:
+            cache[key] = profile(obj)
+        return cache[key]
+
+    once.per_object = True  # type: ignore[attr-defined]
+    return once
+
+
 def cell_events(
     cell: CellRun,
     session: Session,
@@ -246,16 +263,7 @@ def cell_events(
     profile that fails is reported (stage ``"profile"``) and the dataset kept without
     metrics.
     """
-    if profile is not None:  # one profile per object per cell: a frame read from a file is also an output
-        cache: dict[int, Any] = {}
-        raw = profile
-
-        def profile(obj: Any) -> Any:
-            key = id(obj)  # the accesses keep every object alive, so ids are unique here
-            if key not in cache:
-                cache[key] = raw(obj)
-            return cache[key]
-
+    profile = per_object(profile)  # one profile per object per cell: a frame read from a file is also an output
     inputs, outputs = [], []
     built: list[tuple[Access, Any]] = []
     for access in cell.accesses:

@@ -268,6 +268,37 @@ def test_sampling_is_bounded_and_seeded():
     assert 0.7 < a.match_ratio < 0.9
 
 
+def test_stride_sampling_spreads_over_the_rows_without_hashing(monkeypatch):
+    """``sampling="stride"`` takes values evenly spaced over the rows, so a column whose
+    first half is addresses and second half is not is seen half and half (the first
+    ``sample`` values would all be addresses), and never hashes a value."""
+    from nbgov.governance import pii
+
+    values = [f"user{i}@example.com" for i in range(1000)] + [f"code {i}" for i in range(1000)]
+    df = pd.DataFrame({"x": values, "y": [None if i % 2 else v for i, v in enumerate(values)]})
+    monkeypatch.setattr(pii, "_sample", lambda *a: pytest.fail("hashed a sample"))
+    by_column = classify_pii(df, sample=200, sampling="stride", min_likelihood="VERY_UNLIKELY").by_column()
+    (x,) = [f for f in by_column["x"] if f.info_type == "EMAIL_ADDRESS"]
+    assert x.sampled == 200 and x.match_ratio == 0.5
+    (y,) = [f for f in by_column["y"] if f.info_type == "EMAIL_ADDRESS"]  # 1,000 non-null values, nulls skipped
+    assert y.sampled == 200 and y.match_ratio == 0.5
+    small = classify_pii(df.head(150), sample=200, sampling="stride")  # fewer values than the sample: all of them
+    assert [f.sampled for f in small.by_column()["x"]] == [150]
+
+
+def test_stride_and_hash_sampling_agree_on_an_even_column():
+    df = pd.DataFrame({"email": [f"person{i}@example.org" for i in range(5000)], "n": range(5000)})
+    by_hash, by_stride = classify_pii(df), classify_pii(df, sampling="stride")
+    assert [(f.column, f.info_type, f.likelihood, f.match_ratio, f.sampled) for f in by_hash] == [
+        (f.column, f.info_type, f.likelihood, f.match_ratio, f.sampled) for f in by_stride]
+
+
+def test_unknown_sampling_is_a_config_error():
+    with pytest.raises(PiiConfigError) as err:
+        classify_pii(pd.DataFrame({"x": ["a"]}), sampling="random")
+    assert err.value.field == "sampling" and "'hash', 'stride'" in str(err.value)
+
+
 # ----------------------------------------------------------------- properties
 
 

@@ -257,9 +257,9 @@ def test_bounds_of_the_classifiers_own_sample_still_rule_columns_out(shell: Any,
     calls = []
     real = PiiMagics._classify
 
-    def spy(self, frame, metrics=None):
+    def spy(self, frame, metrics=None, profile=None):
         calls.append(metrics)
-        return real(self, frame, metrics)
+        return real(self, frame, metrics, profile)
 
     monkeypatch.setattr(PiiMagics, "_classify", spy)
     run(shell, "%load_ext nbgov")
@@ -314,3 +314,33 @@ def test_a_frame_with_nothing_to_classify_reports_like_the_classifier() -> None:
     frame = pd.DataFrame({"n": range(50), "x": [0.25] * 50, "ok": [True, False] * 25})
     got = classify_frame(frame, profile_frame(frame).quality["columnMetrics"])
     assert got == classify_pii(frame)
+
+
+def test_a_frame_version_classified_before_is_not_classified_again(nb: Any, tmp_path: Path, capsys) -> None:
+    """Running a cell again on the same data reuses the report of that frame version (the
+    tags are recorded as before); a change the profile sees is classified anew."""
+    ext = magics.extension_for(nb)
+    cell = "contacts = pd.DataFrame({'email': list(emails), 'n': range(4)})"
+    run(nb, cell)
+    assert (ext._pii.classified, ext._pii.reused) == (1, 0)
+    run(nb, cell)  # a new object, the same data: the same version
+    assert (ext._pii.classified, ext._pii.reused) == (1, 1)
+    run(nb, "contacts = pd.DataFrame({'email': list(emails), 'n': range(4)}).rename(columns={'n': 'k'})")
+    run(nb, "contacts = pd.DataFrame({'email': emails[:3] + ['not an address'], 'n': range(4)})")
+    assert (ext._pii.classified, ext._pii.reused) == (3, 1)
+    assert [n for n in _notices(capsys.readouterr().err) if n.startswith("nbgov: PII")] == [
+        "nbgov: PII in contacts: email (EMAIL_ADDRESS, PII) — tagged; see %pii contacts"]
+    tags = _tags(tmp_path / "lineage.db", "dataframe://notebook", "test.ipynb/contacts")
+    assert {(t["key"], t["value"], t["field"]) for t in tags} == {
+        ("pii", "EMAIL_ADDRESS", "email"), ("policy_tag", "PII", "email")}
+
+
+def test_without_a_profile_every_frame_is_classified(nb: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nbgov.magics import extension
+
+    ext = magics.extension_for(nb)
+    monkeypatch.setattr(extension, "_profiler", lambda *args: None)  # no profiler: no version to key on
+    ext._profile = None
+    for _ in range(2):
+        run(nb, "contacts = pd.DataFrame({'email': list(emails), 'n': range(4)})")
+    assert (ext._pii.classified, ext._pii.reused) == (2, 0)
