@@ -262,7 +262,44 @@ def phone(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     parentheses, a national number with its trunk ``0``, a North American ``NXX-NXX-XXXX``,
     or digits in 2–4 digit groups with at least two separators; 7–15 digits (17 with ``00``).
     *bare* is an unformatted run of 7–12 digits, which only counts with a column-name hint.
+
+    Values made of ASCII digits only — an integer column read as text — take
+    :func:`_digit_phone`, the same rules reduced to their length and first digits (no
+    regex, no split), a tenth of the cost; the rest take every rule.
     """
+    digits_only = np.fromiter((isinstance(x, str) and x.isascii() and x.isdigit() for x in s), bool, len(s))
+    if not digits_only.any():
+        return _phone(s)
+    formatted, bare = _digit_phone(s[digits_only])
+    if digits_only.all():
+        return formatted, bare
+    rest_formatted, rest_bare = _phone(s[~digits_only])
+    out_formatted, out_bare = np.zeros(len(s), dtype=bool), np.zeros(len(s), dtype=bool)
+    out_formatted[digits_only], out_bare[digits_only] = formatted, bare
+    out_formatted[~digits_only], out_bare[~digits_only] = rest_formatted, rest_bare
+    return out_formatted, out_bare
+
+
+def _digit_phone(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_phone` of values made of ASCII digits only. For such a value of ``n`` digits the
+    rules reduce to: the shape holds for 7–27 characters; no extension, date, IPv4,
+    separator, parenthesis, NANP layout or digit groups can match; international means a
+    ``00`` then 1–9; a trunk is ``0`` then 1–9."""
+    n = np.fromiter((len(x) for x in s), np.int64, len(s))
+    intl = np.fromiter((x[:2] == "00" and x[2:3] in _NONZERO for x in s), bool, len(s))
+    trunk = np.fromiter((x[:1] == "0" and x[1:2] in _NONZERO for x in s), bool, len(s))
+    shape = (n >= 7) & (n <= 27)
+    nd_ok = (n >= 7) & (n <= 15) | (intl & (n <= 17) & (n >= 9))
+    formatted = shape & nd_ok & (intl | (trunk & (n >= 9)))
+    bare = shape & (n >= 7) & (n <= 12) & ~formatted
+    return formatted, bare
+
+
+_NONZERO = frozenset("123456789")
+
+
+def _phone(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`phone` by every rule (any value)."""
     core = s.str.replace(_PHONE_EXT, "", regex=True)
     shape = core.str.match(_PHONE_CHARS).to_numpy(dtype=bool, copy=True)
     shape &= ~core.str.match(_DATE_LIKE).to_numpy(dtype=bool, copy=True)

@@ -10,6 +10,8 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nbgov.governance import classify_pii
 
@@ -233,3 +235,36 @@ def test_mixed_column_carries_several_types():
     # half emails, half junk: not PII enough for the default threshold
     junk = ["john.smith@example.com", "n/a", "mary@example.org", "unknown"] * 5
     assert classify_pii(pd.DataFrame({"contact": junk}), today=TODAY).findings == ()
+
+
+# ------------------------------------------------------------- phone: digit-only values
+_DIGIT_VALUES = st.text(alphabet="0123456789", min_size=1, max_size=30)
+_PHONE_VALUES = st.one_of(
+    _DIGIT_VALUES,
+    st.from_regex(r"\A(\+|00)?[0-9 ().\-/]{0,20}[0-9]{0,4}( ?(x|ext\.?) ?[0-9]{1,4})?\Z"),
+    st.text(alphabet="0123456789 +-().x#١", max_size=20),  # an Arabic-Indic digit: isdigit, not ASCII
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PHONE_VALUES, min_size=1, max_size=30))
+def test_phone_digit_only_shortcut_agrees_with_every_rule(values):
+    """``phone`` sends values made of ASCII digits only through a shortcut; on any mix of
+    values its masks are exactly those of the full rules."""
+    from nbgov.governance import _pii_validators as v
+
+    s = pd.Series(values, dtype=object, index=range(100, 100 + len(values)))
+    fast, full = v.phone(s), v._phone(s)
+    assert fast[0].tolist() == full[0].tolist() and fast[1].tolist() == full[1].tolist()
+
+
+@pytest.mark.parametrize(("value", "formatted", "bare"), [
+    ("491511234567", False, True), ("4915112345678", False, False), ("00491511234567", True, False), ("0301234567", True, False),
+    ("030123456", True, False), ("03012345", False, True), ("123456", False, False),
+    ("1234567890123456", False, False), ("00012345678", False, True),
+])
+def test_phone_of_digit_only_values(value: str, formatted: bool, bare: bool) -> None:
+    from nbgov.governance import _pii_validators as v
+
+    got = v.phone(pd.Series([value], dtype=object))
+    assert (bool(got[0][0]), bool(got[1][0])) == (formatted, bare)
