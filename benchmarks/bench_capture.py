@@ -36,6 +36,11 @@ Each measurement runs in its own fresh process with an in-process ``InteractiveS
   ``.loc``) to a ``--edit-rows`` x 5 float frame, process CPU per cell: cells whose own
   cost is small, so that any work nbgov does in proportion to the frame would dominate
   them (its whole-column passes stop at ``Nbgov.profile_exact_max_cells``).
+* **classify** (``--only classify``) — a cell writing a 6-column frame (e-mail, two int,
+  two text, one float) of 1,000 / 100,000 / 1,000,000 rows to Parquet, with nbgov's
+  in-cell PII step on and off (``NBGOV_CLASSIFY_OUTPUTS=0``): process CPU of the first
+  write of a frame, of writes of the same data again (the report of that frame version is
+  reused), and of writes after a one-value change (a new version: classified again).
 * **control** (pipeline only) — plain IPython plus one inert ``post_run_cell`` callback that
   captures nothing and only allocates and frees a 1 MiB array (≈ 0.02 ms). This workload
   sits on an edge of glibc's heap trimming: whether the freed top of the heap exceeds the
@@ -179,6 +184,8 @@ def _child(mode: str, workload: str, cells: int, repeat: int, rows: int = 0) -> 
     shell = _shell(mode)
     if workload == "edits":
         return _edits(shell, rows, repeat)
+    if workload == "classify":
+        return _classify(shell, repeat)
     spent = _callback_timer(shell) if mode == "nbgov" else None
     if workload == "trivial":
         shell.run_cell("x = 1")
@@ -234,6 +241,80 @@ def _first_run(shell) -> dict:
     if result.error_in_exec:
         raise result.error_in_exec
     return {"first_cpu_ms": [(time.process_time() - c0) * 1000], "first_main_ms": [(time.thread_time() - t0) * 1000]}
+
+
+#: rows of the frames ``--only classify`` writes
+CLASSIFY_ROWS = (1_000, 100_000, 1_000_000)
+
+
+def _classify_frame(rows: int):
+    """Six columns — an e-mail address, two integers, two text, one float — as ``read_csv``
+    gives strings since pandas 3 (Arrow-backed when pyarrow is installed)."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(rows)
+    ids = rng.integers(0, 50_000, rows)
+    return pd.DataFrame({
+        "email": pd.array([f"user{i}@example.com" for i in ids], dtype="str"),
+        "customer_id": ids + 10_000_000,
+        "qty": rng.integers(1, 10, rows),
+        "city": pd.array(rng.choice(["Berlin", "Paris", "Lyon", "Oslo", "Porto"], rows), dtype="str"),
+        "sku": pd.array([f"SKU-{i % 977:04d}" for i in range(rows)], dtype="str"),
+        "price": rng.gamma(2.0, 20.0, rows).round(2),
+    })
+
+
+def _classify(shell, repeat: int) -> dict:
+    """Process CPU of a cell writing a frame to Parquet, per size: its first write (a frame
+    version nbgov has not seen), then ``repeat`` writes of the same data, then ``repeat``
+    writes after a one-value change to a sampled row each time (a new version each run).
+    The frames are built and changed outside the measured cells."""
+    shell.run_cell("import pandas as pd")
+    out: dict[str, list[float]] = {}
+
+    def timed(key: str, cell: str) -> None:
+        start = time.process_time()
+        result = shell.run_cell(cell)
+        out.setdefault(key, []).append((time.process_time() - start) * 1000)
+        if result.error_in_exec:
+            raise result.error_in_exec
+
+    shell.user_ns["warm"] = _classify_frame(500)
+    shell.run_cell("warm.to_parquet('warm.parquet')")
+    for rows in CLASSIFY_ROWS:
+        frame = shell.user_ns["f"] = _classify_frame(rows)
+        cell = "f.to_parquet('c.parquet')"
+        timed(f"first {rows}", cell)
+        for _ in range(repeat):
+            timed(f"again {rows}", cell)
+        for i in range(repeat):
+            frame.iloc[0, 2] = 100 + i  # qty of the first row: in every sample and fingerprint
+            timed(f"changed {rows}", cell)
+    return out
+
+
+def _classify_section(args: argparse.Namespace, work: Path) -> None:
+    """nbgov with and without its in-cell PII step (``NBGOV_CLASSIFY_OUTPUTS``), alternating."""
+    runs: dict[str, list] = {"classification on": [], "classification off": []}
+    base_set = list(args.set)
+    for _ in range(args.rounds):
+        for label, results in runs.items():
+            args.set = base_set + (["NBGOV_CLASSIFY_OUTPUTS=0"] if label.endswith("off") else [])
+            results.append(_run(sys.executable, "nbgov", "classify", args, work))
+    args.set = base_set
+    res = {label: _pool(r) for label, r in runs.items()}
+    for label, r in res.items():
+        if isinstance(r, str):
+            print(f"  {label}: {r}")
+            return
+    on, off = res["classification on"], res["classification off"]
+    print(f"  {'rows':>9}  {'write':8}  {'without':>9}  {'with':>9}  {'classification':>14}")
+    for rows in CLASSIFY_ROWS:
+        for kind in ("first", "again", "changed"):
+            key = f"{kind} {rows}"
+            a, b = statistics.median(off[key]), statistics.median(on[key])
+            print(f"  {rows:>9,}  {kind:8}  {a:7.1f} ms  {b:7.1f} ms  {b - a:+11.1f} ms")
 
 
 #: cells that change a large frame a little: their own cost is small, so any work nbgov does
@@ -450,11 +531,11 @@ def _print_pipeline(res: dict[str, dict | str]) -> None:
                 line += f"   ({best:+.1f} % best, {med:+.1f} % median vs {base_key})"
             print(line)
         if "first_cpu_ms" in r:  # one per process: the first run on the large file
-            line = f"  {mode:13} first run in each process, CPU ms  {_fmt(r['first_cpu_ms'])}"
+            print(f"  {mode:13} first run in each process, CPU ms  {_fmt(r['first_cpu_ms'])}")
             if not mode.startswith("plain") and not isinstance(base, str) and "first_cpu_ms" in base:
-                added = statistics.median(r["first_cpu_ms"]) - statistics.median(base["first_cpu_ms"])
-                line += f"   ({added:+.1f} ms = {added / statistics.median(base['first_cpu_ms']) * 100:+.1f} % median vs {base_key})"
-            print(line)
+                for key, label in (("first_main_ms", "main-thread"), ("first_cpu_ms", "whole-process")):
+                    _print_added(label, _samples(r, key), _samples(base, key), base["first_cpu_ms"],
+                                 " to the first run", of="plain's first-run median CPU")
         if "faults" in r:  # pages faulted in per run: the heap's trim-and-regrow shows here
             print(f"  {mode:13} page faults per run: median {statistics.median(r['faults']):,.0f}")
         if "callbacks_cpu_ms" in r:
@@ -472,14 +553,15 @@ def _print_pipeline(res: dict[str, dict | str]) -> None:
 
 
 def _print_added(label: str, mine: tuple[list[float], list[int]], other: tuple[list[float], list[int]],
-                 plain_cpu: list[float], against: str = "", *, paired: bool = False) -> None:
+                 plain_cpu: list[float], against: str = "", *, paired: bool = False,
+                 of: str = "plain's median CPU") -> None:
     """Added CPU as the median difference of two :func:`_samples`, in ms and as a share of
     plain's median CPU, with its 95 % interval over processes (``paired``: see :func:`_interval`)."""
     added = statistics.median(mine[0]) - statistics.median(other[0])
     lo, hi = _interval(mine, other, paired=paired)
     base = statistics.median(plain_cpu)
     print(f"  {'':13} added CPU{against} ({label} median difference) {added:.2f} ms = "
-          f"{added / base * 100:+.1f} % of plain's median CPU "
+          f"{added / base * 100:+.1f} % of {of} "
           f"(95 % interval over processes {lo / base * 100:+.1f} … {hi / base * 100:+.1f} %)")
 
 
@@ -565,7 +647,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile-rows", type=int, default=20_000)  # the extension's default
     parser.add_argument("--peer-python", help="an interpreter where ipyflow is installed")
-    parser.add_argument("--only", choices=("trivial", "pipeline", "kernel", "reruns", "edits"))  # pipeline: + paired, kernel
+    parser.add_argument("--only", choices=("trivial", "pipeline", "kernel", "reruns", "edits", "classify"))  # pipeline: + paired, kernel
     parser.add_argument("--edit-rows", type=int, default=10_000_000, help="rows of the frame --only edits changes")
     parser.add_argument("--malloc", choices=tuple(MALLOC_REGIMES), default="both",
                         help="allocator regime(s) of the pipeline and kernel sections: glibc's defaults, "
@@ -619,6 +701,11 @@ def main() -> None:
             print(f"one small cell (1,000-row CSV -> new column -> parquet) re-run {args.cells} times: "
                   f"CPU ms per cell in 5 consecutive blocks ({args.rounds} process(es) per mode)")
             _print_reruns(_measure(args, work, "reruns"))
+        if args.only == "classify":
+            print(f"a cell writing a 6-column frame (e-mail, two int, two text, one float) to Parquet with nbgov, "
+                  f"in-cell PII classification on and off: process CPU per cell, median of {args.rounds} "
+                  f"process(es) (first write: 1; again, changed: {args.repeat} each)")
+            _classify_section(args, work)
 
 
 if __name__ == "__main__":
