@@ -353,8 +353,9 @@ def take_sorted(values: Any, pos: np.ndarray) -> Any:
     if isinstance(values, np.ndarray):
         return values.take(pos)
     chunked, rebuild = _arrow_chunks(values)
-    if chunked is None or chunked.num_chunks < 2 or pos.size < 2 or not bool((pos[1:] >= pos[:-1]).all()):
-        return values.take(pos)
+    if (chunked is None or chunked.num_chunks < 2 or pos.size < 2 or pos[0] < 0
+            or not bool((pos[1:] >= pos[:-1]).all())):
+        return values.take(pos)  # also negative positions (counted from the end) and unsorted ones
     import pyarrow as pa
 
     ends = np.cumsum([len(c) for c in chunked.chunks], dtype=np.int64)

@@ -9,7 +9,9 @@ one is one notice, counted in ``%nbgov status``, and never the cell's failure:
   ``Nbgov.pii_max_rows`` rows; frames above :data:`ROW_SAMPLE` rows are classified on a
   seeded stratified sample of that many rows, of which ``classify_pii`` examines at
   most 1,000 values per column, evenly spaced among its non-null values — a uniform
-  sample already, so without the order-independent hashing ``%pii df`` does) and its findings recorded as column tags on the dataset, under the
+  sample already, so without the order-independent hashing ``%pii df`` does; a frame
+  version classified before in the session reuses its report, see :class:`PiiMagics`)
+  and its findings recorded as column tags on the dataset, under the
   namespace and name the cell's COMPLETE event gave it. When a column holding PII had no
   ``pii`` tag yet — neither its own nor one inherited through column lineage — one line
   per cell says so: ``nbgov: PII in features.parquet: email (EMAIL_ADDRESS, PII) —

@@ -823,6 +823,9 @@ def test_take_sorted_leaves_unsorted_positions_and_other_arrays_to_take():
     pd.testing.assert_extension_array_equal(take_sorted(masked, np.array([1, 2])), masked.take([1, 2]))
     with pytest.raises(IndexError):
         take_sorted(chunked, np.array([10, 200], dtype=np.int64))
+    negative = np.array([-3, 5], dtype=np.int64)  # counted from the end, as take counts them
+    arr = pd.arrays.ArrowStringArray(chunked, dtype=pd.StringDtype("pyarrow"))
+    pd.testing.assert_extension_array_equal(take_sorted(arr, negative), arr.take(negative))
 
 
 def test_take_rows_keeps_labels_dtypes_and_index():
