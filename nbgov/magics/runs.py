@@ -235,9 +235,10 @@ def _column_lineage(built: list[tuple[Access, Any]], cell: CellRun, report: Repo
 
 def per_object(profile: Profiler | None) -> Profiler | None:
     """``profile`` computing each object's profile once (by ``id``: for the objects of one
-    cell, which its accesses keep alive); a function made by ``per_object`` is returned as it is."""
-    if profile is None or getattr(profile, "per_object", False):
-        return profile
+    cell, which its accesses keep alive). Made once per cell and given to both
+    :func:`cell_events` and the after-cell PII step, which then share the profiles."""
+    if profile is None:
+        return None
     cache: dict[int, Any] = {}
 
     def once(obj: Any) -> Any:
@@ -246,7 +247,6 @@ def per_object(profile: Profiler | None) -> Profiler | None:
             cache[key] = profile(obj)
         return cache[key]
 
-    once.per_object = True  # type: ignore[attr-defined]
     return once
 
 
@@ -261,9 +261,9 @@ def cell_events(
 
     A dataset whose naming fails is reported (stage ``"naming"``) and left out; a
     profile that fails is reported (stage ``"profile"``) and the dataset kept without
-    metrics.
+    metrics. ``profile`` should come from :func:`per_object`: a frame read from a file is
+    also an output of the cell, and is then profiled once.
     """
-    profile = per_object(profile)  # one profile per object per cell: a frame read from a file is also an output
     inputs, outputs = [], []
     built: list[tuple[Access, Any]] = []
     for access in cell.accesses:

@@ -344,3 +344,26 @@ def test_without_a_profile_every_frame_is_classified(nb: Any, monkeypatch: pytes
     for _ in range(2):
         run(nb, "contacts = pd.DataFrame({'email': list(emails), 'n': range(4)})")
     assert (ext._pii.classified, ext._pii.reused) == (2, 0)
+
+
+def test_a_cell_profiles_each_frame_once_for_its_events_and_the_pii_step(
+        nb: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A frame read from a file is the file's input and a new frame in the namespace; the
+    events and the PII step share one profile of it (``runs.per_object``)."""
+    from nbgov.magics import extension
+
+    profiled: list[int] = []
+    real = extension._profiler
+
+    def counting(*args: Any) -> Any:
+        profile = real(*args)
+        return lambda obj: profiled.append(id(obj)) or profile(obj)
+
+    monkeypatch.setattr(extension, "_profiler", counting)
+    ext = magics.extension_for(nb)
+    ext._profile = None
+    pd = pytest.importorskip("pandas")
+    pd.DataFrame({"email": EMAILS, "n": range(4)}).to_csv(tmp_path / "people.csv", index=False)
+    run(nb, "people = pd.read_csv('people.csv')")
+    assert len(profiled) == 1 and profiled[0] == id(nb.user_ns["people"])
+    assert ext._pii.classified == 1
