@@ -92,6 +92,7 @@ __all__ = [
     "column_labels",
     "column_labels_of",
     "dtype_name",
+    "even_positions",
     "sample_positions",
     "take_rows",
     "take_sorted",
@@ -425,6 +426,12 @@ def _even_index(n: int, k: int = FINGERPRINT_ROWS) -> np.ndarray:
     )
     idx.flags.writeable = False
     return idx
+
+
+def even_positions(n: int, k: int) -> np.ndarray:
+    """Up to ``k`` evenly spaced positions out of ``n``, first and last included, sorted and
+    read-only: the rows a fingerprint hashes, and the values the in-cell PII step examines."""
+    return _even_index(n, k)
 
 
 def _estimate_distinct(n: int, d: int, f1: int, total: int) -> int:

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nbgov.capture.profile import even_positions
 from nbgov.errors import NbgovError
 from nbgov.governance import _pii_lexicon as lex
 from nbgov.governance import _pii_validators as v
@@ -418,9 +419,7 @@ def _stride_sample(col: pd.Series, n: int) -> pd.Series:
     uniform sample when the rows are themselves a random sample of a larger frame (the
     in-cell classification of a row-sampled frame), at none of :func:`_sample`'s hashing."""
     s = col[col.notna()]
-    if len(s) > n:
-        s = s.iloc[np.unique(np.linspace(0, len(s) - 1, n).round().astype(np.int64))]
-    return s
+    return s.iloc[even_positions(len(s), n)] if len(s) > n else s
 
 
 #: how :func:`classify_pii` picks the values it examines in a column of more non-null values than its sample
