@@ -344,8 +344,8 @@ def _sample_index(n: int, k: int, seed: int) -> np.ndarray:
 
 
 def sample_positions(n: int, k: int, *, seed: int = 0) -> np.ndarray:
-    """``min(k, n)`` sorted distinct row positions out of ``n``, stratified and seeded
-    (O(k), read-only): the rows profiles and classifiers sample."""
+    """``min(k, n)`` sorted distinct row positions out of ``n``, a seeded simple random sample
+    (read-only, cached per row count): the rows profiles and classifiers sample."""
     return _sample_index(n, k, seed) if n > k else np.arange(n, dtype=np.int64)
 
 
@@ -776,7 +776,7 @@ def _distinct_of_keys(part: np.ndarray, total: int, sampled: bool) -> int:
     if k > _UNIQUE_PROBE:
         head = np.sort(part[:_UNIQUE_PROBE])
         if bool((head[1:] != head[:-1]).all()) and _all_distinct(part):
-            return total if sampled else k  # Haas-Stokes with every value a singleton: total
+            return total if sampled else k  # every value a singleton: estimated as total
     codes, uniques = pd.factorize(part)  # no nulls: every code is >= 0
     return _distinct_from_counts(np.bincount(codes, minlength=len(uniques)), total, sampled)
 

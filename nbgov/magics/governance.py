@@ -7,7 +7,7 @@ one is one notice, counted in ``%nbgov status``, and never the cell's failure:
 - ``pii`` — each output of the cell whose captured object is a pandas DataFrame is
   classified with :func:`~nbgov.governance.classify_pii` (skipped above
   ``Nbgov.pii_max_rows`` rows; frames above :data:`ROW_SAMPLE` rows are classified on a
-  seeded stratified sample of that many rows, of which ``classify_pii`` examines at
+  seeded simple random sample of that many rows, of which ``classify_pii`` examines at
   most 1,000 values per column, evenly spaced among its non-null values — a uniform
   sample already, so without the order-independent hashing ``%pii df`` does; a frame
   version classified before in the session reuses its report, see :class:`PiiMagics`)
@@ -80,7 +80,7 @@ def classify_frame(frame: Any, metrics: Mapping[str, Any] | None = None) -> Any:
 
 
 def _rows(frame: Any) -> Any:
-    """The frame, or a seeded stratified sample of :data:`ROW_SAMPLE` of its rows (row order kept)."""
+    """The frame, or a seeded simple random sample of :data:`ROW_SAMPLE` of its rows (row order kept)."""
     if len(frame) <= ROW_SAMPLE:
         return frame
     from nbgov.capture.profile import sample_positions, take_rows
