@@ -477,7 +477,7 @@ def _skewed(counts: np.ndarray, n: int, d: int) -> bool:
         return False
     mean = n / d
     dev = counts - mean
-    u = float(np.dot(dev, dev)) / mean
+    u = float(np.square(dev).sum()) / mean  # not np.dot: BLAS wakes threads that spin for ms
     k = d - 1
     c = 2.0 / (9.0 * k)
     return u > k * (1.0 - c + _Z_975 * math.sqrt(c)) ** 3
@@ -491,8 +491,8 @@ def _shlosser(counts: np.ndarray, q: float, d: int, f1: int) -> float:
     keep = f > 0
     f, i = f[keep], i[keep]
     tail = np.power(1.0 - q, i - 1.0)
-    den = q * float(np.dot(i * tail, f))
-    return d + f1 * (1.0 - q) * float(np.dot(tail, f)) / den if den > 0 else float(d)
+    den = q * float((i * tail * f).sum())
+    return d + f1 * (1.0 - q) * float((tail * f).sum()) / den if den > 0 else float(d)
 
 
 def _scaled_nulls(seen: int, k: int, n: int) -> int:

@@ -382,6 +382,31 @@ def test_distinct_estimator_switches_to_shlosser_on_skewed_frequencies():
     assert not _skewed(np.array([5]), 5, 1)
 
 
+def test_profiling_wakes_no_other_thread():
+    """A profile runs on the cell's thread and must not wake a thread pool: ``np.dot`` over
+    a 20,000-value vector woke OpenBLAS's threads, which then spin for milliseconds after
+    each call (+85 ms of process CPU per run of a 1M-row pipeline, none on the main thread).
+    Measured in a fresh interpreter: process CPU against the calling thread's CPU."""
+    code = """
+import time, numpy as np, pandas as pd
+from nbgov.capture.profile import profile_frame
+rng = np.random.default_rng(0)
+n = 200_000
+df = pd.DataFrame({"s": pd.Series(rng.integers(0, 10**6, n).astype(str), dtype="str"),
+                   "skew": np.where(rng.random(n) < 0.9, -1, np.arange(n)), "x": rng.random(n).round(2)})
+profile_frame(df, sample_rows=20_000)
+time.sleep(0.3)  # whatever imports started has settled
+p, t = time.process_time(), time.thread_time()
+for _ in range(10):
+    profile_frame(df.copy(deep=False), sample_rows=20_000)
+    time.sleep(0.01)
+print(time.process_time() - p, time.thread_time() - t)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    process, thread = map(float, out.stdout.split())
+    assert process - thread < max(0.02, 0.25 * thread), (process, thread)
+
+
 @pytest.mark.parametrize("to", ["pandas", "polars", "pyarrow"])
 def test_sampled_distinct_counts_hold_on_sorted_runs_and_skewed_columns(to):
     """Data that defeated the earlier sampler and estimator: a column sorted in runs of 5
