@@ -598,6 +598,12 @@ def _print_reruns(res: dict[str, dict | str]) -> None:
               + f"   (last/first {mean[-1] / mean[0]:.2f}, {rounds} process(es))")
 
 
+def _sample_rows(args: argparse.Namespace) -> str:
+    """The profile's sample size the measured processes get: ``--set``'s wins over ``--profile-rows``."""
+    given = dict(item.split("=", 1) for item in args.set).get("NBGOV_PROFILE_MAX_ROWS")
+    return given if given is not None else f"{args.profile_rows:,}"
+
+
 def _pipeline_sections(args: argparse.Namespace, work: Path) -> None:
     """The pipeline in fresh shells, paired in one process and in real kernels (``--only
     kernel``: kernels alone), under the allocator regime in ``args.malloc_env``."""
@@ -607,7 +613,7 @@ def _pipeline_sections(args: argparse.Namespace, work: Path) -> None:
         print(f"environment: {' '.join(args.set)}")
     if args.only in (None, "pipeline"):
         print(f"read CSV -> groupby -> write parquet, {args.rows:,} rows of {args.data} data, quality metrics on "
-              f"(sample {args.profile_rows:,} rows): ms per run ({args.repeat} runs x {args.rounds} "
+              f"(sample {_sample_rows(args)} rows): ms per run ({args.repeat} runs x {args.rounds} "
               f"process(es) per mode)")
         _print_pipeline(_measure(args, work, "pipeline"))
         paired = _pool([_run(sys.executable, "nbgov", "paired", args, work) for _ in range(args.rounds)])
