@@ -418,8 +418,13 @@ def _measured_env(args: argparse.Namespace, store: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NBGOV_", "OPENLINEAGE"))}
     env.update(NBGOV_STORE=str(store), NBGOV_EMIT="0", NBGOV_PROFILE_MAX_ROWS=str(args.profile_rows))
     env.update(args.malloc_env)
-    env.update(item.split("=", 1) for item in args.set)
+    env.update(_overrides(args))
     return env
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, str]:
+    """``--set``'s variables, as the measured processes get them."""
+    return dict(item.split("=", 1) for item in args.set)
 
 
 def _run(python: str, mode: str, workload: str, args: argparse.Namespace, work: Path) -> dict | str:
@@ -600,7 +605,7 @@ def _print_reruns(res: dict[str, dict | str]) -> None:
 
 def _sample_rows(args: argparse.Namespace) -> str:
     """The profile's sample size the measured processes get: ``--set``'s wins over ``--profile-rows``."""
-    given = dict(item.split("=", 1) for item in args.set).get("NBGOV_PROFILE_MAX_ROWS")
+    given = _overrides(args).get("NBGOV_PROFILE_MAX_ROWS")
     return given if given is not None else f"{args.profile_rows:,}"
 
 
