@@ -29,7 +29,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nbgov.capture.profile import _sample_index, _shlosser, profile_frame
+from nbgov.capture.profile import _duj1, _sample_index, _shlosser, profile_frame
 
 SHAPES = {
     "uniform, 100 values": lambda r, n: r.integers(0, 100, n),
@@ -48,9 +48,9 @@ SHAPES = {
 }
 
 
-def _duj1(counts: np.ndarray, total: int) -> float:
-    n, d, f1 = counts.sum(), counts.size, np.count_nonzero(counts == 1)
-    return n * d / (n - f1 + f1 * n / total)
+def _duj1_alone(counts: np.ndarray, total: int) -> float:
+    n, d, f1 = int(counts.sum()), counts.size, int(np.count_nonzero(counts == 1))
+    return _duj1(n, d, f1, n / total)
 
 
 def _stratified(n: int, k: int, seed: int) -> np.ndarray:
@@ -91,11 +91,11 @@ def main() -> None:
                 errs[f"nbgov {s:,}"].append(max(est / truth, truth / est))
             counts = _counts(values[_sample_index(n, k, seed)])
             q = k / n
-            errs[f"Duj1 {k:,}"].append(_error(_duj1(counts, n), truth, counts.size, n))
+            errs[f"Duj1 {k:,}"].append(_error(_duj1_alone(counts, n), truth, counts.size, n))
             errs[f"Shlosser {k:,}"].append(
                 _error(_shlosser(counts, q, counts.size, int(np.count_nonzero(counts == 1))), truth, counts.size, n))
             strat = _counts(values[_stratified(n, k, seed)])
-            errs[f"stratified+Duj1 {k:,}"].append(_error(_duj1(strat, n), truth, strat.size, n))
+            errs[f"stratified+Duj1 {k:,}"].append(_error(_duj1_alone(strat, n), truth, strat.size, n))
         print(" | ".join([name, f"{truth:,}"] + [f"{statistics.median(v):.2f}" for v in errs.values()]))
 
 

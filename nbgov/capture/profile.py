@@ -465,8 +465,14 @@ def _estimate_distinct(counts: np.ndarray, total: int) -> int:
     if f1 == 0:
         return d  # every value seen at least twice: both estimators give d
     q = n / total
-    est = _shlosser(counts, q, d, f1) if _skewed(counts, n, d) else n * d / (n - f1 + f1 * q)
+    est = _shlosser(counts, q, d, f1) if _skewed(counts, n, d) else _duj1(n, d, f1, q)
     return round(min(max(est, d), total))
+
+
+def _duj1(n: int, d: int, f1: int, q: float) -> float:
+    """Haas and Stokes' ``Duj1`` jackknife ``n·d / (n − f1 + f1·q)`` (``n`` sampled values,
+    ``d`` distinct, ``f1`` seen once, ``q`` the sampled share of the rows)."""
+    return n * d / (n - f1 + f1 * q)
 
 
 def _skewed(counts: np.ndarray, n: int, d: int) -> bool:
